@@ -1,0 +1,38 @@
+import Table from 'cli-table3';
+import pc from 'picocolors';
+
+/** Prints a value as pretty JSON (the `--json` output of every listing). */
+export const printJson = (value: unknown): void => {
+  process.stdout.write(`${JSON.stringify(value, jsonNumbers, 2)}\n`);
+};
+
+// JSON has no NaN/Infinity: print them the way the APIs do.
+function jsonNumbers(_key: string, v: unknown): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v))
+    return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  return v;
+}
+
+/** Prints rows as a terminal table. */
+export function printTable(head: string[], rows: (string | number)[][]): void {
+  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
+  t.push(...rows.map((r) => r.map((c) => String(c))));
+  process.stdout.write(`${t.toString()}\n`);
+}
+
+export const fmtTime = (ms: number | null | undefined): string =>
+  ms === null || ms === undefined ? '' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+
+export const fmtNumber = (v: number | undefined): string => {
+  if (v === undefined) return '';
+  if (!Number.isFinite(v)) return String(v);
+  return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
+};
+
+/** Prints an error as one clear line and exits non-zero. */
+export function fail(err: unknown, exitCode = 1): never {
+  const e = err as { code?: string; message?: string };
+  const code = e.code && /^[A-Z_]+$/.test(e.code) ? `${e.code}: ` : '';
+  process.stderr.write(`${pc.red('error')}: ${code}${e.message ?? String(err)}\n`);
+  process.exit(exitCode);
+}

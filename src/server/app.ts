@@ -1,0 +1,68 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Context } from '../context.js';
+import { type AuthOptions, registerAuth } from './auth.js';
+import { registerErrorHandler } from './errors.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerArtifactProxy } from './routes/mlflow/artifacts.js';
+import { registerExperimentRoutes } from './routes/mlflow/experiments.js';
+import { registerRunRoutes } from './routes/mlflow/runs.js';
+import { registerNativeRoutes } from './routes/v1/index.js';
+
+export interface AppOptions extends AuthOptions {
+  bodyLimit?: number;
+  /** Fastify request logging (off in tests and CLI local mode). */
+  logRequests?: boolean;
+}
+
+/**
+ * Builds the HTTP app on a context: the MLflow REST API, the artifact proxy, the native
+ * `/api/v1` API with its OpenAPI document, and health. Not listening yet: `server/start.ts` does that,
+ * and CLI local mode and tests call it in-process with `app.inject()`.
+ */
+export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024,
+    logger: opts.logRequests ? { level: 'info' } : false,
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      // `key[]=v` (as some MLflow clients send) parses as `key`.
+      querystringParser: (s) => {
+        const out: Record<string, string | string[]> = {};
+        for (const [rawKey, v] of new URLSearchParams(s)) {
+          const k = rawKey.replace(/\[\d*\]$/, '');
+          const prev = out[k];
+          out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+        }
+        return out;
+      },
+    },
+  });
+  // Inputs are parsed by zod in route.ts; responses are plain JSON (protobuf-style NaN strings included).
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  registerErrorHandler(app);
+  registerAuth(app, ctx, opts);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Keel API',
+        version: '0.1.0',
+        description: 'Native Keel API and the MLflow-compatible REST API.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  registerHealthRoutes(app, ctx);
+  registerExperimentRoutes(app, ctx);
+  registerRunRoutes(app, ctx);
+  await registerArtifactProxy(app, ctx);
+  registerNativeRoutes(app, ctx);
+  app.get('/api/v1/openapi.json', { config: { role: 'viewer' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+  await app.ready();
+  return app;
+}

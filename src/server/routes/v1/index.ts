@@ -1,0 +1,1 @@
+export function registerNativeRoutes(..._a: unknown[]): void {}

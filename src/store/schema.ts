@@ -1,0 +1,128 @@
+import type { Generated } from 'kysely';
+
+/** Table types for Kysely. Times are epoch milliseconds; booleans are 0/1 on both dialects. */
+export interface ExperimentsTable {
+  experiment_id: string;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: number;
+  last_update_time: number;
+}
+
+export interface ExperimentTagsTable {
+  experiment_id: string;
+  key: string;
+  value: string;
+}
+
+export interface RunsTable {
+  run_id: string;
+  experiment_id: string;
+  run_name: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  lifecycle_stage: string;
+  artifact_uri: string;
+  deleted_time: number | null;
+}
+
+export interface KeyValueTable {
+  run_id: string;
+  key: string;
+  value: string;
+}
+
+export interface MetricsTable {
+  id: Generated<number>;
+  run_id: string;
+  key: string;
+  /** 0 when is_nan = 1: SQLite turns NaN into NULL, so NaN is a flag, as in MLflow's schema. */
+  value: number;
+  is_nan: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface LatestMetricsTable {
+  run_id: string;
+  key: string;
+  value: number;
+  is_nan: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface DatasetsTable {
+  dataset_id: string;
+  experiment_id: string;
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
+}
+
+export interface RunInputsTable {
+  run_id: string;
+  dataset_id: string;
+  /** JSON array of {key, value}. */
+  tags: string;
+  context: string | null;
+}
+
+export interface ArtifactFilesTable {
+  /** Full logical path, e.g. `<experiment_id>/<run_id>/artifacts/model/model.onnx`. */
+  path: string;
+  sha256: string;
+  size: number;
+  created_at: number;
+}
+
+export interface ApiTokensTable {
+  token_id: string;
+  name: string;
+  role: string;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  time: number;
+  actor: string;
+  action: string;
+  object_type: string;
+  object_id: string;
+  before: string | null;
+  after: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface Schema {
+  experiments: ExperimentsTable;
+  experiment_tags: ExperimentTagsTable;
+  runs: RunsTable;
+  params: KeyValueTable;
+  run_tags: KeyValueTable;
+  metrics: MetricsTable;
+  latest_metrics: LatestMetricsTable;
+  datasets: DatasetsTable;
+  run_inputs: RunInputsTable;
+  artifact_files: ArtifactFilesTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+}
