@@ -26,8 +26,12 @@ async function seed(dir, env) {
       last_update_time: now,
     })
     .execute();
+  // A seeded LCG: the same data set on every run and dialect.
   let rnd = 42;
-  const rand = () => (rnd = (rnd * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rand = () => {
+    rnd = (rnd * 1103515245 + 12345) % 2147483648;
+    return rnd / 2147483648;
+  };
   const CHUNK = 500;
   for (let start = 0; start < RUNS; start += CHUNK) {
     const runs = [],

@@ -60,16 +60,19 @@ const configError = (message: string): KeelError => new KeelError('INVALID_PARAM
 export function parseDatabaseUrl(url: string | undefined, dataDir: string): DatabaseConfig {
   if (!url) return { kind: 'sqlite', file: path.join(dataDir, 'keel.db') };
   if (/^postgres(ql)?:\/\//.test(url)) {
+    let u: URL;
     try {
-      const u = new URL(url);
-      const schema = u.searchParams.get('schema') ?? undefined;
-      u.searchParams.delete('schema');
-      return schema
-        ? { kind: 'postgres', url: u.toString(), schema }
-        : { kind: 'postgres', url: u.toString() };
+      u = new URL(url);
     } catch {
       throw configError(`KEEL_DATABASE_URL is not a valid URL: ${url}`);
     }
+    const schema = u.searchParams.get('schema') ?? undefined;
+    // It becomes part of the connection's search_path: a plain identifier only.
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw configError(`KEEL_DATABASE_URL schema '${schema}' must be a lowercase SQL identifier`);
+    }
+    u.searchParams.delete('schema');
+    return schema ? { kind: 'postgres', url: u.toString(), schema } : { kind: 'postgres', url: u.toString() };
   }
   if (url.startsWith('sqlite://'))
     return { kind: 'sqlite', file: path.resolve(url.slice('sqlite://'.length)) };
