@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import { createWriteStream, type Stats, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -37,20 +37,15 @@ export class FsBlobStore implements BlobStore {
     const src = toReadable(source);
     const watch = new SourceWatch(src);
     const tmp = path.join(this.tmpDir, randomUUID());
+    let out: WriteStream | undefined;
     try {
       await mkdir(this.tmpDir, { recursive: true });
       const meter = new Sha256Meter();
-      const file = await open(tmp, 'wx');
-      try {
-        // autoClose off: the handle must stay open for the fsync below.
-        const out = file.createWriteStream({ autoClose: false });
-        out.once('error', () => watch.storageFailed());
-        await pipeline(src, meter, out);
-        // Without fsync a crash after rename could leave a blob whose name no longer matches its bytes.
-        await file.sync();
-      } finally {
-        await file.close();
-      }
+      // flush: fsync before close, so a crash after the rename cannot leave a blob whose bytes do
+      // not match its name. (FileHandle.sync() would need autoClose off, and then close() hangs.)
+      out = createWriteStream(tmp, { flags: 'wx', flush: true });
+      out.once('error', () => watch.storageFailed());
+      await pipeline(src, meter, out);
       const info = meter.info();
       if (expected !== undefined && info.sha256 !== expected) {
         throw invalidParam(`content sha256 is ${info.sha256}, expected ${expected}`, 'expectedSha256');
@@ -66,6 +61,9 @@ export class FsBlobStore implements BlobStore {
       src.destroy();
       throw putError(e, watch);
     } finally {
+      // pipeline() can reject while the file is still being opened; removing it before then would
+      // let the open recreate it afterwards and leak it.
+      if (out) await closed(out);
       // After a successful rename there is nothing left to remove; force ignores that.
       await rm(tmp, { force: true }).catch(() => undefined);
     }
@@ -140,6 +138,9 @@ async function listDir(dir: string): Promise<string[]> {
     throw storageError('list blobs', e);
   }
 }
+
+const closed = (stream: WriteStream): Promise<void> =>
+  new Promise((resolve) => (stream.closed ? resolve() : stream.once('close', () => resolve())));
 
 /** Makes the rename durable. Skipped on Windows, where a directory cannot be opened for fsync. */
 async function syncDir(dir: string): Promise<void> {

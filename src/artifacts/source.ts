@@ -36,17 +36,18 @@ export function toReadable(source: BlobSource): Readable {
 /** Pass-through that computes the sha256 and size of everything flowing through it. */
 export class Sha256Meter extends Transform {
   private readonly hash: Hash = createHash('sha256');
-  private size = 0;
+  // Not `size`: lib-storage reads Body.size as the total length and would expect 0 parts.
+  private bytes = 0;
   private result: BlobInfo | undefined;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.hash.update(chunk);
-    this.size += chunk.length;
+    this.bytes += chunk.length;
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
-    this.result = { sha256: this.hash.digest('hex'), size: this.size };
+    this.result = { sha256: this.hash.digest('hex'), size: this.bytes };
     callback();
   }
 

@@ -64,7 +64,7 @@ const bytesOf = async (store: BlobStore, sha256: string): Promise<Buffer> => {
   return Buffer.concat(chunks);
 };
 
-describe.each(backends)('$name blob store', (backend) => {
+describe.each(backends.map((b) => [b.name, b] as const))('%s blob store', (_name, backend) => {
   let h: Harness;
   beforeEach(async () => {
     h = await backend.open();
@@ -115,9 +115,11 @@ describe.each(backends)('$name blob store', (backend) => {
   it('rejects an expectedSha256 mismatch and stores nothing', async () => {
     await h.store.put('kept');
     const before = await all(h.store);
-    await expect(h.store.put('other bytes', { expectedSha256: sha256Of('not these') })).rejects.toMatchObject({
-      code: 'INVALID_PARAMETER_VALUE',
-    });
+    await expect(h.store.put('other bytes', { expectedSha256: sha256Of('not these') })).rejects.toMatchObject(
+      {
+        code: 'INVALID_PARAMETER_VALUE',
+      },
+    );
     expect(await all(h.store)).toEqual(before);
     expect(await h.leftovers()).toEqual([]);
   });
@@ -196,7 +198,9 @@ describe('s3 blob store layout', () => {
       const content = `layout ${prefix}`;
       const { sha256 } = await store.put(content);
       const key = ['sha256', sha256.slice(0, 2), sha256.slice(2, 4), sha256].join('/');
-      expect(await s3.rawKeys(prefix ? `${prefix}/sha256/` : 'sha256/')).toEqual([prefix ? `${prefix}/${key}` : key]);
+      expect(await s3.rawKeys(prefix ? `${prefix}/sha256/` : 'sha256/')).toEqual([
+        prefix ? `${prefix}/${key}` : key,
+      ]);
       expect(await store.delete(sha256)).toBe(true);
       await store.close();
     }
@@ -212,6 +216,28 @@ describe('s3 blob store layout', () => {
     const ranges = copyPartRanges(fiveTiB);
     expect(ranges.length).toBeLessThanOrEqual(10_000);
     expect(ranges.at(-1)?.end).toBe(fiveTiB - 1);
+  });
+});
+
+describe('storage failures', () => {
+  it('fs: reports INTERNAL_ERROR, not the caller, when the root cannot be written', async () => {
+    const dir = await tempDir('broken');
+    const root = path.join(dir, 'file');
+    await writeFile(root, 'not a folder');
+    const store = new FsBlobStore(root);
+    try {
+      await expect(store.put('x')).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
+      await expect(store.get(sha256Of('x'))).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('s3: a missing bucket is INTERNAL_ERROR, not a missing blob', async () => {
+    const store = new S3BlobStore({ ...s3.location(''), bucket: 'no-such-bucket' });
+    await expect(store.put('x')).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
+    await expect(store.get(sha256Of('x'))).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
+    await store.close();
   });
 });
 

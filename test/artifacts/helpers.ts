@@ -102,7 +102,9 @@ export function generatedStream(
 }
 
 /** sha256 and length of a stream, read incrementally. */
-export async function digestStream(stream: AsyncIterable<Uint8Array>): Promise<{ sha256: string; size: number }> {
+export async function digestStream(
+  stream: AsyncIterable<Uint8Array>,
+): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of stream) {
@@ -112,4 +114,5 @@ export async function digestStream(stream: AsyncIterable<Uint8Array>): Promise<{
   return { sha256: hash.digest('hex'), size };
 }
 
-export const sha256Of = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+export const sha256Of = (data: string | Uint8Array): string =>
+  createHash('sha256').update(data).digest('hex');
