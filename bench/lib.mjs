@@ -79,6 +79,7 @@ export async function startServer(dataDir, env = {}) {
   }
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', resolve);

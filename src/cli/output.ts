@@ -13,10 +13,16 @@ function jsonNumbers(_key: string, v: unknown): unknown {
   return v;
 }
 
-/** Prints rows as a terminal table. */
+const MAX_CELL = 48;
+const cell = (c: string | number): string => {
+  const s = String(c);
+  return s.length > MAX_CELL ? `${s.slice(0, MAX_CELL - 1)}…` : s;
+};
+
+/** Prints rows as a terminal table; long cells are cut (`--json` has the full values). */
 export function printTable(head: string[], rows: (string | number)[][]): void {
   const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
-  t.push(...rows.map((r) => r.map((c) => String(c))));
+  t.push(...rows.map((r) => r.map(cell)));
   process.stdout.write(`${t.toString()}\n`);
 }
 

@@ -111,18 +111,20 @@ export function parseArtifacts(value: string | undefined, dataDir: string, env: 
 }
 
 /** Storage config from a data dir (flag or env) and the environment. */
-export function storageConfigFrom(opts: { dataDir?: string | undefined }, rawEnv: Env): StorageConfig {
+export function storageConfigFrom(opts: { dataDir?: string | undefined }, env: Env): StorageConfig {
+  // An empty variable (`KEEL_URL= keel …`) means unset, as shells and CI systems use it.
+  const rawEnv = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const parsed = EnvSchema.safeParse(rawEnv);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw configError(`environment variable ${String(issue?.path[0])}: ${issue?.message}`);
   }
-  const env = parsed.data;
-  const dataDir = path.resolve(opts.dataDir ?? env.KEEL_DATA_DIR ?? '.keel');
+  const keel = parsed.data;
+  const dataDir = path.resolve(opts.dataDir ?? keel.KEEL_DATA_DIR ?? '.keel');
   return {
     dataDir,
-    database: parseDatabaseUrl(env.KEEL_DATABASE_URL, dataDir),
-    artifacts: parseArtifacts(env.KEEL_ARTIFACTS, dataDir, rawEnv),
+    database: parseDatabaseUrl(keel.KEEL_DATABASE_URL, dataDir),
+    artifacts: parseArtifacts(keel.KEEL_ARTIFACTS, dataDir, rawEnv),
   };
 }
 

@@ -1,1 +1,16 @@
-export function registerNativeRoutes(..._a: unknown[]): void {}
+import type { FastifyInstance } from 'fastify';
+import type { Context } from '../../../context.js';
+import { registerRunArtifacts } from './artifacts.js';
+import { registerAudit } from './audit.js';
+import { registerExperiments } from './experiments.js';
+import { registerRuns } from './runs.js';
+import { registerTokens } from './tokens.js';
+
+/** The native camelCase API under /api/v1, documented in /api/v1/openapi.json. */
+export function registerNativeRoutes(app: FastifyInstance, ctx: Context): void {
+  registerExperiments(app, ctx);
+  registerRuns(app, ctx);
+  registerRunArtifacts(app, ctx);
+  registerTokens(app, ctx);
+  registerAudit(app, ctx);
+}

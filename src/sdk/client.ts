@@ -1,0 +1,75 @@
+import type { Experiment } from '../tracking/types.js';
+import { Audit, Tokens } from './admin.js';
+import { Api } from './api.js';
+import { KeelApiError } from './errors.js';
+import { Experiments } from './experiments.js';
+import { ActiveRun, type RunLoggerOptions } from './run-logger.js';
+import { Runs } from './runs.js';
+import { HttpTransport, type Transport } from './transport.js';
+
+/** Where the client talks to: a server URL (plus token), or any Transport (e.g. in-process). */
+export type KeelOptions = ({ url: string; token?: string } | { transport: Transport }) & RunLoggerOptions;
+
+export interface StartRunOptions extends RunLoggerOptions {
+  /** The experiment to log to, created if missing. Ignored when experimentId is given. */
+  experimentName?: string;
+  experimentId?: string;
+  runName?: string;
+  tags?: Record<string, string>;
+  /** Epoch ms; default: now on the server. */
+  startTime?: number;
+}
+
+/** The Keel client: `new Keel({ url, token })` or `new Keel({ transport })`. */
+export class Keel {
+  readonly experiments: Experiments;
+  readonly runs: Runs;
+  readonly tokens: Tokens;
+  readonly audit: Audit;
+  readonly transport: Transport;
+  private readonly loggerDefaults: RunLoggerOptions;
+
+  constructor(opts: KeelOptions) {
+    this.transport = 'transport' in opts ? opts.transport : new HttpTransport(opts.url, opts.token);
+    const api = new Api(this.transport);
+    this.experiments = new Experiments(api);
+    this.runs = new Runs(api);
+    this.tokens = new Tokens(api);
+    this.audit = new Audit(api);
+    this.loggerDefaults = { flushIntervalMs: opts.flushIntervalMs, flushAt: opts.flushAt };
+  }
+
+  /** Creates a run (and its experiment, by name, if needed) and returns a buffered logger for it. */
+  async startRun(opts: StartRunOptions = {}): Promise<ActiveRun> {
+    const experimentId =
+      opts.experimentId ??
+      (opts.experimentName !== undefined
+        ? (await this.ensureExperiment(opts.experimentName)).experimentId
+        : undefined);
+    const run = await this.runs.create({
+      experimentId,
+      runName: opts.runName,
+      startTime: opts.startTime,
+      tags: Object.entries(opts.tags ?? {}).map(([key, value]) => ({ key, value })),
+    });
+    return new ActiveRun(this.runs, run, {
+      flushIntervalMs: opts.flushIntervalMs ?? this.loggerDefaults.flushIntervalMs,
+      flushAt: opts.flushAt ?? this.loggerDefaults.flushAt,
+    });
+  }
+
+  /** The experiment with this name, created if it does not exist (another client may race us to it). */
+  async ensureExperiment(name: string): Promise<Experiment> {
+    try {
+      return await this.experiments.getByName(name);
+    } catch (e) {
+      if (!(e instanceof KeelApiError && e.code === 'RESOURCE_DOES_NOT_EXIST')) throw e;
+    }
+    try {
+      return await this.experiments.create({ name });
+    } catch (e) {
+      if (!(e instanceof KeelApiError && e.code === 'RESOURCE_ALREADY_EXISTS')) throw e;
+      return this.experiments.getByName(name);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The Keel TypeScript SDK. It imports no server code (types only), so it stays light: it talks
+ * to a Keel server through a Transport, over HTTP by default.
+ */
+export type { AuditRecord } from '../audit/query.js';
+export type { VerifyResult } from '../audit/verify.js';
+export type { Role } from '../auth/roles.js';
+export type { TokenInfo } from '../auth/tokens.js';
+export type { FileInfo } from '../tracking/artifacts.js';
+export type {
+  DatasetInput,
+  Experiment,
+  LifecycleStage,
+  Metric,
+  Param,
+  Run,
+  RunInfo,
+  RunStatus,
+  Tag,
+  ViewType,
+} from '../tracking/types.js';
+export type { AuditPage } from './admin.js';
+export { Audit, Tokens } from './admin.js';
+export { Keel, type KeelOptions, type StartRunOptions } from './client.js';
+export { apiErrorFrom, KeelApiError } from './errors.js';
+export type { ExperimentList, ListExperimentsOptions } from './experiments.js';
+export { Experiments } from './experiments.js';
+export { ActiveRun, type RunLoggerOptions } from './run-logger.js';
+export type {
+  CreateRunOptions,
+  LogBatch,
+  MetricHistory,
+  MetricInput,
+  RunList,
+  SearchRunsOptions,
+} from './runs.js';
+export { Runs } from './runs.js';
+export {
+  ensureOk,
+  HttpTransport,
+  queryString,
+  type Transport,
+  type TransportRequest,
+  type TransportResponse,
+} from './transport.js';
