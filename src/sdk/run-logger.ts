@@ -24,6 +24,7 @@ const BATCH = { metrics: 1000, params: 100, tags: 100, total: 1000 };
  * Failures are never dropped silently: a batch the server refuses (4xx, e.g. a changed param)
  * is discarded and its error is rethrown by the next `flush()` or `end()`; a batch that failed
  * for a transient reason (network, 5xx) stays buffered and is retried, and `flush()` throws it.
+ * The timer does not keep the process alive: call `end()` (or `flush()`) before exiting.
  */
 export class ActiveRun {
   readonly runId: string;

@@ -26,6 +26,8 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
     logger: opts.logRequests ? { level: 'info' } : false,
     routerOptions: {
       ignoreTrailingSlash: true,
+      // Metric keys may be 250 characters and experiment names 500, percent-encoded in paths.
+      maxParamLength: 2048,
       // `key[]=v` (as some MLflow clients send) parses as `key`.
       querystringParser: (s) => {
         const out: Record<string, string | string[]> = {};

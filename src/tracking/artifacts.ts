@@ -11,28 +11,31 @@ export interface FileInfo {
   fileSize?: number;
 }
 
+const unsafe = (p: string): boolean =>
+  p.includes('\0') ||
+  p.includes('\\') ||
+  p.startsWith('/') ||
+  /^[a-zA-Z]:/.test(p) ||
+  p.split('/').includes('..');
+
 /**
- * Normalises a relative artifact path and rejects anything that could escape its root:
- * `..` segments (also percent-encoded), absolute paths, backslashes and NUL bytes.
+ * Normalises a relative artifact path (already URL-decoded by the router) and rejects anything
+ * that could escape its root: `..` segments, absolute paths, backslashes and NUL bytes, also
+ * behind one more level of percent-encoding (`%2e%2e`), as MLflow checks. The name itself is
+ * kept as given: `50%.txt` is a valid file name.
  */
 export function safeArtifactPath(raw: string, allowEmpty = false): string {
-  let decoded = raw;
+  let decoded: string | undefined;
   try {
     decoded = decodeURIComponent(raw);
   } catch {
-    throw invalidParam('Invalid path', 'path');
+    decoded = undefined;
   }
-  if (
-    decoded.includes('\0') ||
-    decoded.includes('\\') ||
-    decoded.startsWith('/') ||
-    /^[a-zA-Z]:/.test(decoded)
-  ) {
-    throw invalidParam('Invalid path', 'path');
-  }
-  const parts = decoded.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw invalidParam('Invalid path', 'path');
-  const path = parts.join('/');
+  if (unsafe(raw) || (decoded !== undefined && unsafe(decoded))) throw invalidParam('Invalid path', 'path');
+  const path = raw
+    .split('/')
+    .filter((p) => p !== '' && p !== '.')
+    .join('/');
   if (!path && !allowEmpty) throw invalidParam('Invalid path', 'path');
   return path;
 }

@@ -10,6 +10,7 @@ import {
   listArtifacts,
   putArtifact,
   runArtifactRoot,
+  safeArtifactPath,
 } from '../../../tracking/artifacts.js';
 import { route } from '../../route.js';
 import { mimeFor } from '../mlflow/artifacts.js';
@@ -30,11 +31,7 @@ async function runPath(
   isFile: boolean,
 ): Promise<{ root: string; full: string }> {
   const { root } = await runArtifactRoot(ctx, runId);
-  const encoded = rel
-    .split('/')
-    .filter((s) => s !== '')
-    .map(encodeURIComponent)
-    .join('/');
+  const encoded = safeArtifactPath(rel, true);
   // Without a path, a file operation would act on the run's root itself.
   if (isFile && !encoded) throw invalidParam("Missing value for required parameter 'path'", 'path');
   return { root, full: encoded ? (root ? `${root}/${encoded}` : encoded) : root };
