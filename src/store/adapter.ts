@@ -1,4 +1,7 @@
-import { type ColumnDefinitionBuilder, sql } from 'kysely';
+import { type ColumnDefinitionBuilder, type Kysely, sql } from 'kysely';
+import type { MetricsTable, Schema } from './schema.js';
+
+export type MetricRow = Omit<MetricsTable, 'id'>;
 
 /**
  * Everything that differs between SQLite and PostgreSQL, in one place. Domain code asks the
@@ -17,6 +20,32 @@ export interface DialectAdapter {
   binaryText(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /** Max bind parameters per statement; bulk inserts are chunked below it. */
   readonly maxParams: number;
+  /** Appends metric history rows: the ingestion hot path, so each dialect uses its fastest form. */
+  insertMetrics(db: Kysely<Schema>, rows: MetricRow[]): Promise<void>;
+}
+
+/** Multi-row VALUES, chunked under the bind-parameter limit (SQLite prepares it natively in C). */
+async function insertMetricsValues(db: Kysely<Schema>, rows: MetricRow[], maxParams: number): Promise<void> {
+  const chunk = Math.floor(maxParams / 6);
+  for (let i = 0; i < rows.length; i += chunk) {
+    await db
+      .insertInto('metrics')
+      .values(rows.slice(i, i + chunk))
+      .execute();
+  }
+}
+
+/**
+ * One statement with six array parameters instead of 6 × N scalars: PostgreSQL parses and plans
+ * it in constant time, which is what makes 1000-metric batches cheap.
+ */
+async function insertMetricsUnnest(db: Kysely<Schema>, rows: MetricRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`insert into metrics (run_id, key, value, is_nan, timestamp, step)
+    select * from unnest(
+      ${rows.map((r) => r.run_id)}::text[], ${rows.map((r) => r.key)}::text[],
+      ${rows.map((r) => r.value)}::float8[], ${rows.map((r) => r.is_nan)}::int[],
+      ${rows.map((r) => r.timestamp)}::int8[], ${rows.map((r) => r.step)}::int8[])`.execute(db);
 }
 
 export const sqliteAdapter: DialectAdapter = {
@@ -25,6 +54,7 @@ export const sqliteAdapter: DialectAdapter = {
   autoId: (col) => col.primaryKey(),
   binaryText: (col) => col,
   maxParams: 32_000,
+  insertMetrics: (db, rows) => insertMetricsValues(db, rows, 32_000),
 };
 
 export const postgresAdapter: DialectAdapter = {
@@ -33,4 +63,5 @@ export const postgresAdapter: DialectAdapter = {
   autoId: (col) => col.primaryKey(),
   binaryText: (col) => col.modifyFront(sql`collate "C"`),
   maxParams: 65_000,
+  insertMetrics: insertMetricsUnnest,
 };

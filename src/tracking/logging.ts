@@ -3,6 +3,7 @@ import { type Actor, audited } from '../audit/tx.js';
 import type { Context } from '../context.js';
 import { invalidParam, notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import type { DialectAdapter } from '../store/adapter.js';
 import type { Db } from '../store/db.js';
 import { LIMITS, validateKey, validateValueLength } from './limits.js';
 import { RUN_NAME_TAG, requireActiveRun } from './runs.js';
@@ -91,14 +92,16 @@ const metricRow = (runId: string, m: Metric) => {
   };
 };
 
-async function writeMetrics(trx: Db, maxParams: number, runId: string, metrics: Metric[]): Promise<void> {
-  const chunk = Math.floor(maxParams / 6);
-  for (let i = 0; i < metrics.length; i += chunk) {
-    await trx
-      .insertInto('metrics')
-      .values(metrics.slice(i, i + chunk).map((m) => metricRow(runId, m)))
-      .execute();
-  }
+async function writeMetrics(
+  trx: Db,
+  adapter: DialectAdapter,
+  runId: string,
+  metrics: Metric[],
+): Promise<void> {
+  await adapter.insertMetrics(
+    trx,
+    metrics.map((m) => metricRow(runId, m)),
+  );
   const latest = new Map<string, Metric>();
   for (const m of metrics) {
     const cur = latest.get(m.key);
@@ -185,7 +188,7 @@ export async function logBatch(ctx: Context, runId: string, batch: Batch, actor:
     async (trx) => {
       await requireActiveRun(trx, runId);
       await writeParams(trx, runId, b.params);
-      await writeMetrics(trx, ctx.store.adapter.maxParams, runId, b.metrics);
+      await writeMetrics(trx, ctx.store.adapter, runId, b.metrics);
       await writeTags(trx, runId, b.tags);
       return {
         result: undefined,
