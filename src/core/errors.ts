@@ -55,7 +55,8 @@ export class KeelError extends Error {
 export const invalidParam = (message: string, field?: string): KeelError =>
   new KeelError('INVALID_PARAMETER_VALUE', message, field ? { field } : undefined);
 
-export const notFound = (message: string): KeelError => new KeelError('RESOURCE_DOES_NOT_EXIST', message);
+export const notFound = (message: string, field?: string): KeelError =>
+  new KeelError('RESOURCE_DOES_NOT_EXIST', message, field ? { field } : undefined);
 
 export const alreadyExists = (message: string): KeelError =>
   new KeelError('RESOURCE_ALREADY_EXISTS', message);

@@ -43,7 +43,9 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
   // Inputs are parsed by zod in route.ts; responses are plain JSON (protobuf-style NaN strings included).
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  registerErrorHandler(app);
+  registerErrorHandler(app, app.initialConfig.bodyLimit ?? 0);
+  // JSON routes take JSON only: without this, a text/plain body would reach the schema as a string.
+  app.removeContentTypeParser('text/plain');
   registerAuth(app, ctx, opts);
   await app.register(swagger, {
     openapi: {

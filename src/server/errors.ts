@@ -2,12 +2,12 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { type ErrorCode, KeelError } from '../core/errors.js';
 
 /** Fastify's own errors (body parsing, limits, content type) mapped to our stable codes. */
-function fromFastify(err: FastifyError): KeelError | null {
+function fromFastify(err: FastifyError, bodyLimit: number): KeelError | null {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new KeelError(
         'PAYLOAD_TOO_LARGE',
-        `Request body is larger than the limit of ${err.message.match(/\d+/)?.[0] ?? '?'} bytes`,
+        `Request body is larger than the limit of ${bodyLimit} bytes`,
       );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -48,10 +48,10 @@ export function errorBody(
 }
 
 /** One handler turns every error into a response with a stable code; unexpected ones are logged as 500s. */
-export function registerErrorHandler(app: FastifyInstance): void {
+export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const style = styleFor(req.url);
-    let known: KeelError | null = err instanceof KeelError ? err : fromFastify(err);
+    let known: KeelError | null = err instanceof KeelError ? err : fromFastify(err, bodyLimit);
     // MLflow reports a bad Content-Type as INVALID_PARAMETER_VALUE (400), not 415.
     if (
       known &&

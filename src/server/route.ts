@@ -42,7 +42,9 @@ export function schemaError(error: z.ZodError, input: unknown): KeelError {
   const field = fieldName(issue.path);
   let value: unknown = input;
   for (const p of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[p];
-  if (value === undefined && issue.code === 'invalid_type') {
+  // Any issue on an absent value means it is missing (int64/double fields are unions, whose
+  // issue code is invalid_union rather than invalid_type).
+  if (value === undefined) {
     return new KeelError('INVALID_PARAMETER_VALUE', `Missing value for required parameter '${field}'`, {
       field,
     });

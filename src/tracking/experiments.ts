@@ -276,11 +276,11 @@ async function setLifecycle(
         );
       }
       if (row.lifecycle_stage === stage) {
-        throw invalidParam(
+        // MLflow looks the experiment up among active (delete) or deleted (restore) ones: 404.
+        throw notFound(
           stage === 'deleted'
-            ? `Cannot delete an already deleted experiment: ${id}`
-            : `Cannot restore an experiment that is not deleted: ${id}`,
-          'experiment_id',
+            ? `No Experiment with id=${id} exists (it is already deleted)`
+            : `No deleted Experiment with id=${id} exists (it is active)`,
         );
       }
       const now = ctx.clock.now();

@@ -43,7 +43,7 @@ function validateBatch(b: Required<Batch>): void {
       'metrics',
     );
   }
-  let lastKey = '';
+  let lastKey: string | undefined;
   for (const m of metrics) {
     // Batches usually repeat a few keys many times; validate each distinct key once.
     if (m.key !== lastKey) validateKey(m.key, 'metric');
@@ -243,7 +243,11 @@ export async function logInputs(
     if (!i.dataset.digest)
       throw invalidParam(`Missing value for required parameter 'datasets.dataset.digest'`, 'digest');
   }
-  if (inputs.length === 0) return;
+  if (inputs.length === 0) {
+    // MLflow checks the run even for an empty request.
+    await requireActiveRun(ctx.store.db, runId);
+    return;
+  }
   await audited(
     ctx,
     async (trx) => {
@@ -292,6 +296,57 @@ export async function logInputs(
           objectType: 'run',
           objectId: runId,
           after: { datasets: inputs.map((i) => `${i.dataset.name}@${i.dataset.digest}`) },
+        },
+      };
+    },
+    actor,
+  );
+}
+
+const MODEL_HISTORY_TAG = 'mlflow.log-model.history';
+const MODEL_FIELDS = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'];
+
+/**
+ * MLflow's log-model: appends the MLmodel JSON to the run's `mlflow.log-model.history` tag. The
+ * read-modify-write happens in one transaction so concurrent calls cannot lose an entry.
+ */
+export async function logModel(ctx: Context, runId: string, modelJson: string, actor: Actor): Promise<void> {
+  let model: unknown;
+  try {
+    model = JSON.parse(modelJson);
+  } catch {
+    throw invalidParam("Invalid value for parameter 'model_json': not valid JSON", 'model_json');
+  }
+  const missing = MODEL_FIELDS.filter((f) => !(model && typeof model === 'object' && f in model));
+  if (missing.length > 0) {
+    throw invalidParam(`Model json is missing mandatory fields: ${missing.join(', ')}`, 'model_json');
+  }
+  await audited(
+    ctx,
+    async (trx) => {
+      await requireActiveRun(trx, runId);
+      const prev = await trx
+        .selectFrom('run_tags')
+        .select('value')
+        .where('run_id', '=', runId)
+        .where('key', '=', MODEL_HISTORY_TAG)
+        .executeTakeFirst();
+      const history = prev ? (JSON.parse(prev.value) as unknown[]) : [];
+      history.push(model);
+      const value = JSON.stringify(history);
+      await trx
+        .insertInto('run_tags')
+        .values({ run_id: runId, key: MODEL_HISTORY_TAG, value })
+        .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet({ value }))
+        .execute();
+      const artifactPath = (model as { artifact_path?: unknown }).artifact_path;
+      return {
+        result: undefined,
+        audit: {
+          action: 'run.log_model',
+          objectType: 'run',
+          objectId: runId,
+          after: { artifact_path: artifactPath },
         },
       };
     },

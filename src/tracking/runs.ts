@@ -1,6 +1,6 @@
 import { type Actor, audited } from '../audit/tx.js';
 import type { Context } from '../context.js';
-import { invalidParam } from '../core/errors.js';
+import { invalidParam, notFound } from '../core/errors.js';
 import { newRunId } from '../core/ids.js';
 import type { Db } from '../store/db.js';
 import { LIMITS, validateKey, validateValueLength } from './limits.js';
@@ -21,7 +21,7 @@ export async function requireActiveExperiment(
     .select(['lifecycle_stage', 'artifact_location'])
     .where('experiment_id', '=', experimentId)
     .executeTakeFirst();
-  if (!exp) throw invalidParam(`No Experiment with id=${experimentId} exists`, 'experiment_id');
+  if (!exp) throw notFound(`No Experiment with id=${experimentId} exists`, 'experiment_id');
   if (exp.lifecycle_stage !== 'active') {
     throw invalidParam(
       `The experiment ${experimentId} must be in the 'active' state. Current state is ${exp.lifecycle_stage}.`,

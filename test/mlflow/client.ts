@@ -165,14 +165,22 @@ export function rawRequest(
 }
 
 /** Creates an experiment and returns its id. */
-export async function createExperiment(c: Client, name: string, extra: Record<string, unknown> = {}): Promise<string> {
+export async function createExperiment(
+  c: Client,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const b = await c.ok('/experiments/create', { name, ...extra });
   expect(typeof b.experiment_id).toBe('string');
   return b.experiment_id as string;
 }
 
 /** Creates a run and returns its full wire object. */
-export async function createRun(c: Client, experimentId: string, extra: Record<string, unknown> = {}): Promise<Json> {
+export async function createRun(
+  c: Client,
+  experimentId: string,
+  extra: Record<string, unknown> = {},
+): Promise<Json> {
   const b = await c.ok('/runs/create', { experiment_id: experimentId, ...extra });
   return b.run;
 }

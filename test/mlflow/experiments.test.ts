@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { DIALECTS, testApp } from '../helpers/context.js';
-import { AJAX, API, type Client, client, createExperiment, createRun, expectError, type Json } from './client.js';
+import { AJAX, type Client, client, createExperiment, createRun, expectError, type Json } from './client.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -84,7 +84,12 @@ describe.each(DIALECTS)('MLflow experiments API (%s)', (dialect) => {
 
     it('create with a taken name → 400 RESOURCE_ALREADY_EXISTS (not 409)', async () => {
       await createExperiment(c, 'exp-dup');
-      expectError(await c.post('/experiments/create', { name: 'exp-dup' }), 400, 'RESOURCE_ALREADY_EXISTS', 'exp-dup');
+      expectError(
+        await c.post('/experiments/create', { name: 'exp-dup' }),
+        400,
+        'RESOURCE_ALREADY_EXISTS',
+        'exp-dup',
+      );
       expectError(await c.post('/experiments/create', { name: 'Default' }), 400, 'RESOURCE_ALREADY_EXISTS');
     });
 
@@ -104,7 +109,11 @@ describe.each(DIALECTS)('MLflow experiments API (%s)', (dialect) => {
     });
 
     it('get of an unknown id → 404 RESOURCE_DOES_NOT_EXIST', async () => {
-      expectError(await c.get('/experiments/get', { experiment_id: '987654321' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+      expectError(
+        await c.get('/experiments/get', { experiment_id: '987654321' }),
+        404,
+        'RESOURCE_DOES_NOT_EXIST',
+      );
     });
 
     it('get-by-name of a missing name → 404 RESOURCE_DOES_NOT_EXIST', async () => {
@@ -125,7 +134,11 @@ describe.each(DIALECTS)('MLflow experiments API (%s)', (dialect) => {
       expect(viaAjax.experiment.tags).toEqual([{ key: 'k', value: 'v' }]);
       const byName = await ajax.okGet('/experiments/get-by-name', { experiment_name: 'exp-ajax' });
       expect(byName.experiment.experiment_id).toBe(id);
-      expectError(await ajax.post('/experiments/create', { name: 'exp-ajax' }), 400, 'RESOURCE_ALREADY_EXISTS');
+      expectError(
+        await ajax.post('/experiments/create', { name: 'exp-ajax' }),
+        400,
+        'RESOURCE_ALREADY_EXISTS',
+      );
       const search = await ajax.okGet('/experiments/search', { filter: "name = 'exp-ajax'" });
       expect(search.experiments.map((e: Json) => e.experiment_id)).toEqual([id]);
     });
@@ -180,9 +193,12 @@ describe.each(DIALECTS)('MLflow experiments API (%s)', (dialect) => {
 
       expect(await c.ok('/experiments/delete', { experiment_id: id })).toEqual({});
       // Deleted experiments are still returned by get and get-by-name.
-      expect((await c.okGet('/experiments/get', { experiment_id: id })).experiment.lifecycle_stage).toBe('deleted');
+      expect((await c.okGet('/experiments/get', { experiment_id: id })).experiment.lifecycle_stage).toBe(
+        'deleted',
+      );
       expect(
-        (await c.okGet('/experiments/get-by-name', { experiment_name: 'exp-lifecycle' })).experiment.lifecycle_stage,
+        (await c.okGet('/experiments/get-by-name', { experiment_name: 'exp-lifecycle' })).experiment
+          .lifecycle_stage,
       ).toBe('deleted');
       for (const r of [r1, r2]) {
         expect((await c.okGet('/runs/get', { run_id: r })).run.info.lifecycle_stage).toBe('deleted');
@@ -192,27 +208,43 @@ describe.each(DIALECTS)('MLflow experiments API (%s)', (dialect) => {
       const deletedRuns = await c.ok('/runs/search', { experiment_ids: [id], run_view_type: 'DELETED_ONLY' });
       expect(deletedRuns.runs.map((r: Json) => r.info.run_id).sort()).toEqual([r1, r2].sort());
       // The name stays taken while deleted.
-      expectError(await c.post('/experiments/create', { name: 'exp-lifecycle' }), 400, 'RESOURCE_ALREADY_EXISTS');
+      expectError(
+        await c.post('/experiments/create', { name: 'exp-lifecycle' }),
+        400,
+        'RESOURCE_ALREADY_EXISTS',
+      );
       // No new runs in a deleted experiment.
       expectError(await c.post('/runs/create', { experiment_id: id }), 400, 'INVALID_PARAMETER_VALUE');
 
       expect(await c.ok('/experiments/restore', { experiment_id: id })).toEqual({});
-      expect((await c.okGet('/experiments/get', { experiment_id: id })).experiment.lifecycle_stage).toBe('active');
+      expect((await c.okGet('/experiments/get', { experiment_id: id })).experiment.lifecycle_stage).toBe(
+        'active',
+      );
       for (const r of [r1, r2]) {
         expect((await c.okGet('/runs/get', { run_id: r })).run.info.lifecycle_stage).toBe('active');
       }
     });
 
     it('delete / restore of an unknown experiment → 404', async () => {
-      expectError(await c.post('/experiments/delete', { experiment_id: '987654321' }), 404, 'RESOURCE_DOES_NOT_EXIST');
-      expectError(await c.post('/experiments/restore', { experiment_id: '987654321' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+      expectError(
+        await c.post('/experiments/delete', { experiment_id: '987654321' }),
+        404,
+        'RESOURCE_DOES_NOT_EXIST',
+      );
+      expectError(
+        await c.post('/experiments/restore', { experiment_id: '987654321' }),
+        404,
+        'RESOURCE_DOES_NOT_EXIST',
+      );
     });
   });
 
   describe('experiment tags', () => {
     it('set-experiment-tag sets and overwrites; delete-experiment-tag removes', async () => {
       const id = await createExperiment(c, 'exp-tags');
-      expect(await c.ok('/experiments/set-experiment-tag', { experiment_id: id, key: 'k1', value: 'v1' })).toEqual({});
+      expect(
+        await c.ok('/experiments/set-experiment-tag', { experiment_id: id, key: 'k1', value: 'v1' }),
+      ).toEqual({});
       await c.ok('/experiments/set-experiment-tag', { experiment_id: id, key: 'k2', value: '' });
       await c.ok('/experiments/set-experiment-tag', { experiment_id: id, key: 'k1', value: 'v1b' });
       let e = (await c.okGet('/experiments/get', { experiment_id: id })).experiment;
@@ -282,37 +314,56 @@ describe.each(DIALECTS)('MLflow experiments API (%s)', (dialect) => {
       const post = await c.ok('/experiments/search', { filter, order_by: ['name ASC'] });
       const get = await c.okGet('/experiments/search', { filter, order_by: 'name ASC' });
       expect(get).toEqual(post);
-      expect(names(post)).toEqual(
-        Array.from({ length: 10 }, (_, i) => `srch-${String(i).padStart(2, '0')}`),
-      );
+      // Repeated fields may also arrive as `key[]=` (rewritten to `key` as MLflow does).
+      const bracketed = await c.okGet('/experiments/search', { filter, 'order_by[]': 'name DESC' });
+      expect(names(bracketed)).toEqual([...names(post)].reverse());
+      expect(names(post)).toEqual(Array.from({ length: 10 }, (_, i) => `srch-${String(i).padStart(2, '0')}`));
     });
 
     it('filters by name: =, !=, LIKE (case-sensitive), ILIKE', async () => {
       expect(names(await c.ok('/experiments/search', { filter: "name = 'srch-07'" }))).toEqual(['srch-07']);
-      expect(names(await c.ok('/experiments/search', { filter: "attribute.name = 'srch-07'" }))).toEqual(['srch-07']);
+      expect(names(await c.ok('/experiments/search', { filter: "attribute.name = 'srch-07'" }))).toEqual([
+        'srch-07',
+      ]);
       const ne = names(
-        await c.ok('/experiments/search', { filter: "name LIKE 'srch-%' AND name != 'srch-07'", order_by: ['name'] }),
+        await c.ok('/experiments/search', {
+          filter: "name LIKE 'srch-%' AND name != 'srch-07'",
+          order_by: ['name'],
+        }),
       );
       expect(ne).toHaveLength(10);
       expect(ne).not.toContain('srch-07');
       expect(names(await c.ok('/experiments/search', { filter: "name LIKE 'SRCH-1%'" }))).toEqual([]);
-      expect(names(await c.ok('/experiments/search', { filter: "name ILIKE 'SRCH-1%'" }))).toEqual(['srch-10']);
+      expect(names(await c.ok('/experiments/search', { filter: "name ILIKE 'SRCH-1%'" }))).toEqual([
+        'srch-10',
+      ]);
     });
 
     it('filters by tags', async () => {
-      const even = names(await c.ok('/experiments/search', { filter: "tags.group = 'even'", order_by: ['name'] }));
+      const even = names(
+        await c.ok('/experiments/search', { filter: "tags.group = 'even'", order_by: ['name'] }),
+      );
       expect(even).toEqual(['srch-00', 'srch-06']);
-      const odd = names(await c.ok('/experiments/search', { filter: "tag.group ILIKE '%DD'", order_by: ['name'] }));
+      const odd = names(
+        await c.ok('/experiments/search', { filter: "tag.group ILIKE '%DD'", order_by: ['name'] }),
+      );
       expect(odd).toEqual(['srch-03', 'srch-09']);
       const both = names(
-        await c.ok('/experiments/search', { filter: "tags.group = 'even' AND name = 'srch-06'", order_by: ['name'] }),
+        await c.ok('/experiments/search', {
+          filter: "tags.group = 'even' AND name = 'srch-06'",
+          order_by: ['name'],
+        }),
       );
       expect(both).toEqual(['srch-06']);
     });
 
     it('order_by name ASC / DESC', async () => {
-      const asc = names(await c.ok('/experiments/search', { filter: "name LIKE 'srch-%'", order_by: ['name ASC'] }));
-      const desc = names(await c.ok('/experiments/search', { filter: "name LIKE 'srch-%'", order_by: ['name DESC'] }));
+      const asc = names(
+        await c.ok('/experiments/search', { filter: "name LIKE 'srch-%'", order_by: ['name ASC'] }),
+      );
+      const desc = names(
+        await c.ok('/experiments/search', { filter: "name LIKE 'srch-%'", order_by: ['name DESC'] }),
+      );
       expect(asc).toEqual([...asc].sort());
       expect(desc).toEqual([...asc].reverse());
       expect(asc).toHaveLength(11);
@@ -321,14 +372,22 @@ describe.each(DIALECTS)('MLflow experiments API (%s)', (dialect) => {
     it('view_type ACTIVE_ONLY (default) / DELETED_ONLY / ALL', async () => {
       const filter = "name LIKE 'srch-%'";
       const active = names(await c.ok('/experiments/search', { filter, order_by: ['name'] }));
-      const active2 = names(await c.ok('/experiments/search', { filter, order_by: ['name'], view_type: 'ACTIVE_ONLY' }));
-      const deleted = names(await c.ok('/experiments/search', { filter, order_by: ['name'], view_type: 'DELETED_ONLY' }));
+      const active2 = names(
+        await c.ok('/experiments/search', { filter, order_by: ['name'], view_type: 'ACTIVE_ONLY' }),
+      );
+      const deleted = names(
+        await c.ok('/experiments/search', { filter, order_by: ['name'], view_type: 'DELETED_ONLY' }),
+      );
       const all = names(await c.ok('/experiments/search', { filter, order_by: ['name'], view_type: 'ALL' }));
       expect(active).toHaveLength(11);
       expect(active2).toEqual(active);
       expect(deleted).toEqual(['srch-del-0', 'srch-del-1', 'srch-del-2']);
       expect([...all].sort()).toEqual([...active, ...deleted].sort());
-      const viaGet = await c.okGet('/experiments/search', { filter, view_type: 'DELETED_ONLY', order_by: 'name' });
+      const viaGet = await c.okGet('/experiments/search', {
+        filter,
+        view_type: 'DELETED_ONLY',
+        order_by: 'name',
+      });
       expect(names(viaGet)).toEqual(deleted);
       // Deleted experiments carry lifecycle_stage "deleted".
       const b = await c.ok('/experiments/search', { filter: "name = 'srch-del-0'", view_type: 'ALL' });
@@ -346,7 +405,9 @@ describe.each(DIALECTS)('MLflow experiments API (%s)', (dialect) => {
     ] as const) {
       it(`max_results=${pageSize} + page_token (${form}) walks every page with no duplicates or misses`, async () => {
         const filter = "name LIKE 'srch-%'";
-        const expected = names(await c.ok('/experiments/search', { filter, order_by: ['name'], view_type: 'ALL' }));
+        const expected = names(
+          await c.ok('/experiments/search', { filter, order_by: ['name'], view_type: 'ALL' }),
+        );
         expect(expected).toHaveLength(14);
         const seen: string[] = [];
         const sizes: number[] = [];
@@ -404,11 +465,33 @@ describe.each(DIALECTS)('MLflow experiments API (%s)', (dialect) => {
     });
 
     it('a bad filter or order_by → 400 INVALID_PARAMETER_VALUE', async () => {
-      expectError(await c.post('/experiments/search', { filter: "name ~ 'x'" }), 400, 'INVALID_PARAMETER_VALUE');
-      expectError(await c.post('/experiments/search', { filter: 'name = srch' }), 400, 'INVALID_PARAMETER_VALUE');
-      expectError(await c.post('/experiments/search', { order_by: ['tags.group'] }), 400, 'INVALID_PARAMETER_VALUE');
-      expectError(await c.post('/experiments/search', { view_type: 'SOME' }), 400, 'INVALID_PARAMETER_VALUE', 'view_type');
-      expectError(await c.get('/experiments/search', { max_results: 'abc' }), 400, 'INVALID_PARAMETER_VALUE', 'max_results');
+      expectError(
+        await c.post('/experiments/search', { filter: "name ~ 'x'" }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+      );
+      expectError(
+        await c.post('/experiments/search', { filter: 'name = srch' }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+      );
+      expectError(
+        await c.post('/experiments/search', { order_by: ['tags.group'] }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+      );
+      expectError(
+        await c.post('/experiments/search', { view_type: 'SOME' }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+        'view_type',
+      );
+      expectError(
+        await c.get('/experiments/search', { max_results: 'abc' }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+        'max_results',
+      );
     });
   });
 
@@ -416,7 +499,9 @@ describe.each(DIALECTS)('MLflow experiments API (%s)', (dialect) => {
     it('empty responses are exactly {} for every write RPC', async () => {
       const id = await createExperiment(c, 'exp-wire');
       const raw = async (path: string, body: unknown) => (await c.post(path, body)).raw;
-      expect(await raw('/experiments/set-experiment-tag', { experiment_id: id, key: 'a', value: 'b' })).toBe('{}');
+      expect(await raw('/experiments/set-experiment-tag', { experiment_id: id, key: 'a', value: 'b' })).toBe(
+        '{}',
+      );
       expect(await raw('/experiments/delete-experiment-tag', { experiment_id: id, key: 'a' })).toBe('{}');
       expect(await raw('/experiments/update', { experiment_id: id, new_name: 'exp-wire-2' })).toBe('{}');
       expect(await raw('/experiments/delete', { experiment_id: id })).toBe('{}');
@@ -427,7 +512,14 @@ describe.each(DIALECTS)('MLflow experiments API (%s)', (dialect) => {
       const r = await c.get('/experiments/get', { experiment_id: '0' });
       expect(r.headers['content-type']).toMatch(/^application\/json/);
       expect(Object.keys(r.body.experiment).sort()).toEqual(
-        ['artifact_location', 'creation_time', 'experiment_id', 'last_update_time', 'lifecycle_stage', 'name'].sort(),
+        [
+          'artifact_location',
+          'creation_time',
+          'experiment_id',
+          'last_update_time',
+          'lifecycle_stage',
+          'name',
+        ].sort(),
       );
       expect(r.raw).toMatch(/"creation_time":\d+/);
       expect(r.raw).not.toMatch(/"creation_time":"/);

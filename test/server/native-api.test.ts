@@ -113,7 +113,8 @@ describe.each(DIALECTS)('native API /api/v1 (%s)', (dialect) => {
     expect((await call(app, 'GET', `/api/v1/experiments/${id}`)).body.lifecycleStage).toBe('deleted');
     const deleted = await call(app, 'GET', '/api/v1/experiments?viewType=DELETED_ONLY');
     expect(deleted.body.experiments.map((e: { experimentId: string }) => e.experimentId)).toEqual([id]);
-    expectError(await call(app, 'DELETE', `/api/v1/experiments/${id}`), 400, 'INVALID_PARAMETER_VALUE');
+    // As in MLflow, deleting looks among active experiments only.
+    expectError(await call(app, 'DELETE', `/api/v1/experiments/${id}`), 404, 'RESOURCE_DOES_NOT_EXIST');
     expect((await call(app, 'POST', `/api/v1/experiments/${id}/restore`)).status).toBe(200);
     expect((await call(app, 'GET', `/api/v1/experiments/${id}`)).body.lifecycleStage).toBe('active');
   });
@@ -327,8 +328,8 @@ describe.each(DIALECTS)('native API /api/v1 (%s)', (dialect) => {
     );
     expectError(
       await call(app, 'POST', '/api/v1/runs', { experimentId: '999' }),
-      400,
-      'INVALID_PARAMETER_VALUE',
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
       'experiment_id',
     );
     expectError(

@@ -4,7 +4,7 @@ import type { Context } from '../../../context.js';
 import { invalidParam } from '../../../core/errors.js';
 import { listArtifacts, runArtifactRoot, safeArtifactPath } from '../../../tracking/artifacts.js';
 import { getMetricHistory } from '../../../tracking/history.js';
-import { deleteTag, logBatch, logInputs } from '../../../tracking/logging.js';
+import { deleteTag, logBatch, logInputs, logModel } from '../../../tracking/logging.js';
 import { getRun } from '../../../tracking/run-read.js';
 import * as runs from '../../../tracking/runs.js';
 import { searchRuns } from '../../../tracking/search-runs.js';
@@ -230,23 +230,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: Context): void {
     tags,
     body: z.object({ run_id: z.string().min(1), model_json: z.string().min(1) }),
     handler: async ({ body, actor }) => {
-      let model: unknown;
-      try {
-        model = JSON.parse(body.model_json);
-      } catch {
-        throw invalidParam("Invalid value for parameter 'model_json': not valid JSON", 'model_json');
-      }
-      // MLflow keeps the list of logged models in the `mlflow.log-model.history` tag.
-      const run = await getRun(ctx.store.db, body.run_id);
-      const prev = run.data.tags.find((t) => t.key === 'mlflow.log-model.history')?.value;
-      const history = prev ? (JSON.parse(prev) as unknown[]) : [];
-      history.push(model);
-      await logBatch(
-        ctx,
-        body.run_id,
-        { tags: [{ key: 'mlflow.log-model.history', value: JSON.stringify(history) }] },
-        actor,
-      );
+      await logModel(ctx, body.run_id, body.model_json, actor);
       return {};
     },
   });
