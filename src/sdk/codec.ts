@@ -1,20 +1,7 @@
+import { decodeDouble } from '../core/doubles.js';
 import type { Metric, Run } from '../tracking/types.js';
 
-/**
- * JSON has no NaN or Infinity (JSON.stringify would send null), so the API carries non-finite
- * doubles as the names "NaN", "Infinity" and "-Infinity" in both directions.
- */
-export const encodeDouble = (v: number): number | string =>
-  Number.isNaN(v)
-    ? 'NaN'
-    : v === Number.POSITIVE_INFINITY
-      ? 'Infinity'
-      : v === Number.NEGATIVE_INFINITY
-        ? '-Infinity'
-        : v;
-
-/** A double from the wire back to a number ("NaN" → NaN, "-Infinity" → -Infinity). */
-export const decodeDouble = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+export { decodeDouble, encodeDouble } from '../core/doubles.js';
 
 /** A metric as received, with its value decoded. */
 export const decodeMetric = (m: Metric): Metric => ({ ...m, value: decodeDouble(m.value) });

@@ -5,7 +5,9 @@ import {
   CompiledQuery,
   type DatabaseConnection,
   Kysely,
+  type DialectAdapter as KyselyAdapter,
   PostgresDialect,
+  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
 } from 'kysely';
@@ -35,6 +37,18 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * Kysely's SQLite adapter declares no transactional DDL, so its Migrator would run without a
+ * transaction and two processes starting on a fresh file would both create the tables. SQLite
+ * does run DDL in transactions: saying so makes migrations run inside BEGIN IMMEDIATE, one
+ * process at a time.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
   constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
@@ -44,13 +58,17 @@ class ImmediateSqliteDialect extends SqliteDialect {
   override createDriver(): SqliteDriver {
     return new ImmediateSqliteDriver(this.#config);
   }
+  override createAdapter(): KyselyAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
 }
 
 function openSqlite(file: string): Store {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
+  // The busy timeout first: switching to WAL may itself wait on another process.
   sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   // MLflow's LIKE is case-sensitive (ILIKE is not); PostgreSQL agrees, SQLite needs this pragma.

@@ -63,7 +63,7 @@ describe('keel CLI (real binary)', () => {
   it('processes starting together on a fresh data dir all migrate safely', async () => {
     const fresh = path.join(dir, 'concurrent');
     const results = await Promise.all(
-      Array.from({ length: 4 }, () => keel(['--data-dir', fresh, 'experiments', 'ls', '--json'])),
+      Array.from({ length: 6 }, () => keel(['--data-dir', fresh, 'experiments', 'ls', '--json'])),
     );
     for (const r of results) {
       expect(r.stderr).toBe('');

@@ -1,35 +1,11 @@
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Context } from '../../../context.js';
 import { deleteArtifact, getArtifact, listArtifacts, putArtifact } from '../../../tracking/artifacts.js';
 import { route } from '../../route.js';
+import { rawBodies, sendFile } from '../files.js';
 import { fileToWire } from './wire.js';
-
-const MIME: Record<string, string> = {
-  '.txt': 'text/plain',
-  '.log': 'text/plain',
-  '.yaml': 'text/plain',
-  '.yml': 'text/plain',
-  '.md': 'text/plain',
-  '.json': 'application/json',
-  '.csv': 'text/csv',
-  '.html': 'text/html',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.svg': 'image/svg+xml',
-  '.pdf': 'application/pdf',
-};
-
-/** MLflow's proxy guesses the type from the extension; MLmodel and MLproject are plain text. */
-export function mimeFor(file: string): string {
-  const base = path.posix.basename(file);
-  if (base === 'MLmodel' || base === 'MLproject') return 'text/plain';
-  return MIME[path.posix.extname(base).toLowerCase()] ?? 'application/octet-stream';
-}
 
 const prefixes = ['/api/2.0/mlflow-artifacts/artifacts', '/ajax-api/2.0/mlflow-artifacts/artifacts'];
 const tags = ['mlflow: artifacts'];
@@ -41,9 +17,7 @@ const Wildcard = z.object({ '*': z.string() });
  */
 export async function registerArtifactProxy(app: FastifyInstance, ctx: Context): Promise<void> {
   await app.register(async (scope) => {
-    // Artifact bodies are arbitrary bytes: hand the raw request stream to the handler.
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    rawBodies(scope);
 
     route(scope, {
       method: 'GET',
@@ -65,13 +39,7 @@ export async function registerArtifactProxy(app: FastifyInstance, ctx: Context):
       tags,
       params: Wildcard,
       handler: async ({ params, reply }) => {
-        const file = await getArtifact(ctx, params['*']);
-        return reply
-          .type(mimeFor(file.path))
-          .header('Content-Length', file.size)
-          .header('Content-Disposition', `attachment; filename="${path.posix.basename(file.path)}"`)
-          .header('X-Content-Type-Options', 'nosniff')
-          .send(file.stream);
+        return sendFile(reply, await getArtifact(ctx, params['*']));
       },
     });
     route(scope, {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { encodeDouble, SPECIAL_DOUBLES } from '../../../core/doubles.js';
 import type { FileInfo } from '../../../tracking/artifacts.js';
 import type { DatasetInput, Experiment, Metric, Run, RunInfo, Tag } from '../../../tracking/types.js';
 
@@ -6,19 +7,16 @@ import type { DatasetInput, Experiment, Metric, Run, RunInfo, Tag } from '../../
  * MLflow's wire conventions (protobuf JSON): snake_case, enums by name, int64 as JSON numbers,
  * unset fields omitted, and doubles that may arrive or leave as "NaN", "Infinity", "-Infinity".
  */
-const SPECIAL: Record<string, number> = {
-  NaN: Number.NaN,
-  Infinity: Number.POSITIVE_INFINITY,
-  '-Infinity': Number.NEGATIVE_INFINITY,
-};
-
 /** A double as protobuf JSON accepts it: a number, a numeric string, or a special-value name. */
 export const double = z.union([
   z.number(),
   z
     .string()
-    .refine((s) => s in SPECIAL || (s.trim() !== '' && Number.isFinite(Number(s))), 'expected a number')
-    .transform((s) => (s in SPECIAL ? SPECIAL[s]! : Number(s))),
+    .refine(
+      (s) => s in SPECIAL_DOUBLES || (s.trim() !== '' && Number.isFinite(Number(s))),
+      'expected a number',
+    )
+    .transform((s) => (s in SPECIAL_DOUBLES ? SPECIAL_DOUBLES[s]! : Number(s))),
 ]);
 
 /** An int64 as protobuf JSON accepts it: an integer or a decimal string. */
@@ -37,14 +35,7 @@ export const list = <T extends z.ZodType>(item: T) =>
 export const TagSchema = z.object({ key: z.string(), value: z.string() });
 
 /** A double for the wire: non-finite values as the names protobuf JSON uses. */
-export const wireDouble = (v: number): number | string =>
-  Number.isNaN(v)
-    ? 'NaN'
-    : v === Number.POSITIVE_INFINITY
-      ? 'Infinity'
-      : v === Number.NEGATIVE_INFINITY
-        ? '-Infinity'
-        : v;
+export const wireDouble = encodeDouble;
 
 export const experimentToWire = (e: Experiment) => ({
   experiment_id: e.experimentId,

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -13,7 +12,7 @@ import {
   safeArtifactPath,
 } from '../../../tracking/artifacts.js';
 import { route } from '../../route.js';
-import { mimeFor } from '../mlflow/artifacts.js';
+import { rawBodies, sendFile } from '../files.js';
 import { Empty, FileInfoSchema, IdParam } from './wire.js';
 
 const tags = ['artifacts'];
@@ -44,9 +43,7 @@ async function runPath(
 export function registerRunArtifacts(app: FastifyInstance, ctx: Context): void {
   // Not awaited: Fastify loads the plugin when the app boots (buildApp awaits app.ready()).
   app.register(async (scope) => {
-    // Artifact bodies are arbitrary bytes: hand the raw request stream to the handler.
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    rawBodies(scope);
 
     route(scope, {
       method: 'GET',
@@ -72,13 +69,7 @@ export function registerRunArtifacts(app: FastifyInstance, ctx: Context): void {
       response: z.string().describe('The file bytes'),
       handler: async ({ params, reply }) => {
         const { full } = await runPath(ctx, params.id, params['*'], true);
-        const file = await getArtifact(ctx, full);
-        return reply
-          .type(mimeFor(file.path))
-          .header('Content-Length', file.size)
-          .header('Content-Disposition', `attachment; filename="${path.posix.basename(file.path)}"`)
-          .header('X-Content-Type-Options', 'nosniff')
-          .send(file.stream);
+        return sendFile(reply, await getArtifact(ctx, full));
       },
     });
     route(scope, {
