@@ -32,7 +32,14 @@ function migratorFor(store: Store, config: DatabaseConfig): Migrator {
  */
 export async function migrate(store: Store, config: DatabaseConfig): Promise<void> {
   if (config.kind === 'postgres' && config.schema) {
-    await sql`create schema if not exists ${sql.id(config.schema)}`.execute(store.db);
+    try {
+      await sql`create schema if not exists ${sql.id(config.schema)}`.execute(store.db);
+    } catch (e) {
+      // IF NOT EXISTS is not concurrency-safe: a replica starting at the same moment may have
+      // created it between the check and the insert (unique_violation / duplicate_schema).
+      const code = (e as { code?: string }).code;
+      if (code !== '23505' && code !== '42P06') throw e;
+    }
   }
   const { error, results } = await migratorFor(store, config).migrateToLatest();
   if (error) {

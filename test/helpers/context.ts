@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { type Context, closeContext, openContext } from '../../src/context.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { StorageConfig } from '../../src/core/config.js';
@@ -50,13 +49,8 @@ export async function testEnv(dialect: Dialect, opts: { clock?: Clock } = {}): P
     dir,
     config,
     cleanup: async () => {
+      // PostgreSQL schemas are dropped together at the end of the run (test/global-setup.ts).
       await closeContext(ctx);
-      if (dialect === 'postgres') {
-        const client = new pg.Client({ connectionString: PG_URL });
-        await client.connect();
-        await client.query(`drop schema if exists ${schema} cascade`);
-        await client.end();
-      }
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.js';
 import { migrate, pendingMigrations } from '../../src/store/migrate.js';
@@ -9,7 +8,7 @@ const PG_URL = process.env.KEEL_TEST_POSTGRES_URL;
 // (better-sqlite3 is synchronous, so in-process concurrency would not exercise the lock).
 describe.skipIf(!PG_URL)('migrations on PostgreSQL', () => {
   it('replicas starting together on a fresh schema migrate once, under the advisory lock', async () => {
-    const schema = `keel_mig_${process.pid}_${Date.now()}`;
+    const schema = `keel_t_mig_${process.pid}_${Date.now()}`;
     const config = { kind: 'postgres' as const, url: PG_URL!, schema };
     const stores = Array.from({ length: 5 }, () => openStore(config));
     try {
@@ -20,11 +19,8 @@ describe.skipIf(!PG_URL)('migrations on PostgreSQL', () => {
       const heads = await stores[1]!.db.selectFrom('audit_head').selectAll().execute();
       expect(heads).toEqual([{ id: 1, seq: 0, hash: '0'.repeat(64) }]);
     } finally {
+      // The schema is dropped with the others at the end of the run (test/global-setup.ts).
       await Promise.all(stores.map((s) => s.close()));
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop schema if exists ${schema} cascade`);
-      await c.end();
     }
   });
 });
