@@ -80,6 +80,53 @@ export function buildProgram(): Command {
     .addOption(json())
     .action(lazy(() => import('./commands/runs-compare.js')));
 
+  const data = program.command('data').description('versioned datasets: add, inspect, diff, check');
+  data
+    .command('add <paths...>')
+    .description(
+      'store files or a directory as a new dataset version (content-addressed; unchanged content is not stored twice)',
+    )
+    .requiredOption('--name <name>', 'dataset name')
+    .option('-m, --message <message>', 'what changed')
+    .option('--schema <file>', 'YAML/JSON schema file overriding inferred column types')
+    .option('--delimiter <char>', 'CSV delimiter (default: , or tab for .tsv)')
+    .option('--strict', 'reject the version at the first malformed row', false)
+    .addOption(json())
+    .action(lazy(() => import('./commands/data-add.js')));
+  data
+    .command('ls [name]')
+    .description('dataset versions, newest first')
+    .addOption(json())
+    .action(lazy(() => import('./commands/data-ls.js')));
+  data
+    .command('show <ref>')
+    .description(
+      'a version (name@N, name@<hash prefix> or name for the latest): files, schema, profile, lineage',
+    )
+    .addOption(json())
+    .action(lazy(() => import('./commands/data-show.js')));
+  data
+    .command('get <ref> <dir>')
+    .description("materialise a version's files into a directory, verified against their hashes")
+    .action(lazy(() => import('./commands/data-get.js')));
+  data
+    .command('diff <from> <to>')
+    .description('schema changes and per-column drift between two versions')
+    .option('--html <file>', 'also write a self-contained HTML drift report')
+    .addOption(json())
+    .action(lazy(() => import('./commands/data-diff.js')));
+  data
+    .command('check <ref>')
+    .description('run a YAML expectations file against a version; exit 1 when a check fails')
+    .requiredOption('--expect <file>', 'expectations YAML')
+    .addOption(json())
+    .action(lazy(() => import('./commands/data-check.js')));
+  data
+    .command('suggest <ref>')
+    .description("write an expectations file derived from a reference version's profile")
+    .option('-o, --output <file>', 'where to write it (default: stdout)')
+    .action(lazy(() => import('./commands/data-suggest.js')));
+
   const token = program.command('token').description('API tokens (admin)');
   token
     .command('create')

@@ -32,7 +32,10 @@ export const fmtTime = (ms: number | null | undefined): string =>
 export const fmtNumber = (v: number | undefined): string => {
   if (v === undefined) return '';
   if (!Number.isFinite(v)) return String(v);
-  return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
+  if (Number.isInteger(v)) return String(v);
+  const p = v.toPrecision(6);
+  // Trailing zeros only after a decimal point (and not inside an exponent form).
+  return p.includes('.') && !p.includes('e') ? p.replace(/\.?0+$/, '') : p;
 };
 
 /** Prints an error as one clear line and exits non-zero. */

@@ -1,6 +1,7 @@
 import type { Experiment } from '../tracking/types.js';
 import { Audit, Tokens } from './admin.js';
 import { Api } from './api.js';
+import { Datasets } from './datasets.js';
 import { KeelApiError } from './errors.js';
 import { Experiments } from './experiments.js';
 import { ActiveRun, type RunLoggerOptions } from './run-logger.js';
@@ -26,6 +27,7 @@ export class Keel {
   readonly runs: Runs;
   readonly tokens: Tokens;
   readonly audit: Audit;
+  readonly datasets: Datasets;
   readonly transport: Transport;
   private readonly loggerDefaults: RunLoggerOptions;
 
@@ -36,6 +38,7 @@ export class Keel {
     this.runs = new Runs(api);
     this.tokens = new Tokens(api);
     this.audit = new Audit(api);
+    this.datasets = new Datasets(api);
     this.loggerDefaults = { flushIntervalMs: opts.flushIntervalMs, flushAt: opts.flushAt };
   }
 

@@ -6,6 +6,9 @@ export type { AuditRecord } from '../audit/query.js';
 export type { VerifyResult } from '../audit/verify.js';
 export type { Role } from '../auth/roles.js';
 export type { TokenInfo } from '../auth/tokens.js';
+export type { DataDiff } from '../data/diff.js';
+export type { DatasetFile, DatasetVersion, NewVersion } from '../data/versions.js';
+export type { ColumnProfile, DatasetProfile } from '../stats/types.js';
 export type { FileInfo } from '../tracking/artifacts.js';
 export type {
   DatasetInput,
@@ -22,6 +25,7 @@ export type {
 export type { AuditPage } from './admin.js';
 export { Audit, Tokens } from './admin.js';
 export { Keel, type KeelOptions, type StartRunOptions } from './client.js';
+export { Datasets, type DatasetVersionDetail } from './datasets.js';
 export { apiErrorFrom, KeelApiError } from './errors.js';
 export type { ExperimentList, ListExperimentsOptions } from './experiments.js';
 export { Experiments } from './experiments.js';

@@ -4,7 +4,7 @@ import { apiErrorFrom } from './errors.js';
 
 /** One API call, independent of how it travels (HTTP, or in-process `inject` in the CLI). */
 export interface TransportRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Absolute path, already URL-encoded, e.g. `/api/v1/runs/abc`. */
   path: string;
   /** Query parameters; arrays repeat the key, undefined values are left out. */

@@ -21,6 +21,13 @@ export interface Histogram {
   /** Values below the first edge / above the last one (only when the edges came from a reference). */
   underflow: number;
   overflow: number;
+  /**
+   * Added with the stats layer: true when the edges were given (e.g. a reference profile's), so
+   * merging adds counts exactly; absent when they were derived from the profile's own quantile
+   * sketch, so a merge re-derives them from the merged sketch (two windows' derived edges differ,
+   * and adding counts on different edges is impossible). Without it a merge cannot tell the two apart.
+   */
+  fixed?: boolean;
 }
 
 /** Top categories with exact counts while the number of distinct values stays under the cap. */

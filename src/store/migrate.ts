@@ -5,6 +5,7 @@ import type { Store } from './db.js';
 import * as m001 from './migrations/001_tracking.js';
 import * as m002 from './migrations/002_platform.js';
 import * as m003 from './migrations/003_default_experiment.js';
+import * as m004 from './migrations/004_datasets.js';
 
 /** Ordered, named migrations. Append only; never edit one that has shipped. */
 function migrations(adapter: DialectAdapter): Record<string, Migration> {
@@ -15,6 +16,7 @@ function migrations(adapter: DialectAdapter): Record<string, Migration> {
     '001_tracking': wrap(m001.up),
     '002_platform': wrap(m002.up),
     '003_default_experiment': wrap(m003.up),
+    '004_datasets': wrap(m004.up),
   };
 }
 

@@ -111,6 +111,31 @@ export interface AuditHeadTable {
   hash: string;
 }
 
+export interface DatasetVersionsTable {
+  version_id: string;
+  name: string;
+  version: number;
+  content_hash: string;
+  rows: number;
+  bad_rows: number;
+  file_count: number;
+  bytes: number;
+  /** JSON DataSchema, null when the version has no tabular files. */
+  schema: string | null;
+  /** JSON DatasetProfile, null when the version has no tabular files. */
+  profile: string | null;
+  message: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface DatasetFilesTable {
+  version_id: string;
+  path: string;
+  size: number;
+  sha256: string;
+}
+
 export interface Schema {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -125,4 +150,6 @@ export interface Schema {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
+  dataset_versions: DatasetVersionsTable;
+  dataset_files: DatasetFilesTable;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from '../../../context.js';
 import { registerRunArtifacts } from './artifacts.js';
 import { registerAudit } from './audit.js';
+import { registerDatasetRoutes } from './datasets.js';
 import { registerExperiments } from './experiments.js';
 import { registerRuns } from './runs.js';
 import { registerTokens } from './tokens.js';
@@ -13,4 +14,5 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: Context): void {
   registerRunArtifacts(app, ctx);
   registerTokens(app, ctx);
   registerAudit(app, ctx);
+  registerDatasetRoutes(app, ctx);
 }

@@ -1,0 +1,136 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { invalidParam } from '../core/errors.js';
+import { DatasetProfiler } from '../stats/profile.js';
+import type { DatasetProfile } from '../stats/types.js';
+import { detectFormat, openTable } from './formats/index.js';
+import type { BadRow, DataSchema } from './formats/types.js';
+import { type HashCache, hashFiles, walkFiles } from './hashing/index.js';
+import { inferSchema, parseSchemaFile, rowCoercer } from './schema.js';
+import type { DatasetFile } from './versions.js';
+
+export interface LocalFile extends DatasetFile {
+  /** Where the file is on this machine. */
+  absPath: string;
+}
+
+export interface PreparedVersion {
+  files: LocalFile[];
+  rows: number;
+  badRows: number;
+  /** Malformed rows with file and line (the first 100 are kept for the report). */
+  bad: BadRow[];
+  schema: DataSchema | null;
+  profile: DatasetProfile | null;
+}
+
+export interface PrepareOptions {
+  cache?: HashCache;
+  schemaFile?: string | undefined;
+  delimiter?: string | undefined;
+  strict?: boolean;
+  /** Histogram edges of the previous version, so versions are compared on identical bins. */
+  edges?: Record<string, number[]>;
+  onHashProgress?: (done: number, total: number) => void;
+  onRows?: (rows: number) => void;
+}
+
+const BAD_KEPT = 100;
+
+/** Files to store: a file keeps its name, a directory contributes its files relative to itself. */
+export async function resolveInputs(paths: string[]): Promise<{ rel: string; abs: string }[]> {
+  const out: { rel: string; abs: string }[] = [];
+  for (const p of paths) {
+    const abs = path.resolve(p);
+    const st = await fs.stat(abs).catch(() => null);
+    if (!st) throw invalidParam(`${p}: no such file or directory`, 'path');
+    if (st.isDirectory()) {
+      const files = await walkFiles(abs);
+      if (files.length === 0) throw invalidParam(`${p}: the directory has no files`, 'path');
+      for (const rel of files) out.push({ rel, abs: path.join(abs, rel) });
+    } else if (st.isFile()) out.push({ rel: path.basename(abs), abs });
+    else throw invalidParam(`${p}: not a regular file or directory`, 'path');
+  }
+  const seen = new Map<string, string>();
+  for (const f of out) {
+    const prev = seen.get(f.rel);
+    if (prev)
+      throw invalidParam(`Two inputs would both be stored as '${f.rel}': ${prev} and ${f.abs}`, 'path');
+    seen.set(f.rel, f.abs);
+  }
+  return out.sort((a, b) => (a.rel < b.rel ? -1 : 1));
+}
+
+const isTabular = (file: string): boolean => {
+  try {
+    detectFormat(file);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Everything `keel data add` computes before anything is stored: hashes (in parallel, cached),
+ * the schema (inferred from the first tabular file, or from a schema file) and one profile
+ * merged over every tabular file. Any error here means nothing has been uploaded yet.
+ */
+export async function prepareVersion(paths: string[], opts: PrepareOptions = {}): Promise<PreparedVersion> {
+  const inputs = await resolveInputs(paths);
+  const override = opts.schemaFile ? await parseSchemaFile(opts.schemaFile) : undefined;
+  const readOpts = { ...(opts.delimiter ? { delimiter: opts.delimiter } : {}), strict: opts.strict ?? false };
+
+  const tabular = inputs.filter((f) => isTabular(f.abs));
+  let schema: DataSchema | null = null;
+  let profile: DatasetProfile | null = null;
+  const bad: BadRow[] = [];
+  let badRows = 0;
+  if (tabular.length > 0) {
+    const first = await openTable(tabular[0]!.abs, readOpts);
+    schema = (await inferSchema(first, 10_000, override)).schema;
+    const profiler = new DatasetProfiler(schema.columns, opts.edges ? { edges: opts.edges } : {});
+    let rows = 0;
+    for (const f of tabular) {
+      const reader = await openTable(f.abs, readOpts);
+      const typed = rowCoercer(reader, schema);
+      for await (const raw of reader.rows()) {
+        const row = typed(raw);
+        if (Array.isArray(row)) {
+          profiler.addRow(row);
+          if (++rows % 100_000 === 0) opts.onRows?.(rows);
+          continue;
+        }
+        if (opts.strict) throw invalidParam(`${row.file}:${row.line}: ${row.reason}`, 'row');
+        badRows++;
+        if (bad.length < BAD_KEPT) bad.push(row);
+      }
+      badRows += reader.bad.length;
+      for (const b of reader.bad) if (bad.length < BAD_KEPT) bad.push(b);
+    }
+    opts.onRows?.(rows);
+    profile = profiler.finish(badRows);
+  }
+
+  const hashes = await hashFiles(
+    inputs.map((f) => f.abs),
+    {
+      ...(opts.cache ? { cache: opts.cache } : {}),
+      ...(opts.onHashProgress ? { onProgress: opts.onHashProgress } : {}),
+    },
+  );
+  await opts.cache?.save();
+  const files = inputs.map((f) => {
+    const h = hashes.get(f.abs)!;
+    return { path: f.rel, size: h.size, sha256: h.sha256, absPath: f.abs };
+  });
+  return { files, rows: profile?.rows ?? 0, badRows, bad, schema, profile };
+}
+
+/** Histogram edges per column of a stored profile (the reference bins for the next version). */
+export function edgesOf(profile: DatasetProfile | null): Record<string, number[]> | undefined {
+  if (!profile) return undefined;
+  const out: Record<string, number[]> = {};
+  for (const c of profile.columns)
+    if (c.histogram && c.histogram.edges.length > 1) out[c.name] = c.histogram.edges;
+  return out;
+}

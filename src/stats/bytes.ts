@@ -1,0 +1,127 @@
+/**
+ * Tiny byte codec for the sketches' compact serialisations: unsigned LEB128 varints (counts up to
+ * 2^53, so plain arithmetic rather than 32-bit shifts), zigzag for signed keys, little-endian
+ * float64. Kept here so hll.ts and quantiles.ts share one tested implementation.
+ */
+import { invalidParam } from '../core/errors.js';
+
+/** Growable byte buffer with varint/float64 writers. */
+export class ByteWriter {
+  private buf = new Uint8Array(256);
+  private view = new DataView(this.buf.buffer);
+  private len = 0;
+
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  /** One raw byte (0..255). */
+  byte(b: number): void {
+    this.reserve(1);
+    this.buf[this.len++] = b;
+  }
+
+  /** Unsigned integer 0..2^53-1 as LEB128. */
+  uvarint(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw invalidParam(`cannot encode ${n} as an unsigned varint`);
+    this.reserve(8);
+    while (n >= 0x80) {
+      this.buf[this.len++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.buf[this.len++] = n;
+  }
+
+  /** Signed safe integer, zigzag-encoded so small negatives stay short. */
+  svarint(n: number): void {
+    this.uvarint(n < 0 ? -2 * n - 1 : 2 * n);
+  }
+
+  /** IEEE-754 double, little-endian. */
+  float64(x: number): void {
+    this.reserve(8);
+    this.view.setFloat64(this.len, x, true);
+    this.len += 8;
+  }
+
+  /** The bytes written so far as base64. */
+  toBase64(): string {
+    return Buffer.from(this.buf.buffer, 0, this.len).toString('base64');
+  }
+}
+
+/** Reader matching ByteWriter; every read is bounds-checked and throws a typed error on bad input. */
+export class ByteReader {
+  private pos = 0;
+  private readonly view: DataView;
+
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly what: string,
+  ) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  /** Decode base64 (rejecting anything that is not base64, since Buffer silently skips junk). */
+  static fromBase64(b64: string, what: string): ByteReader {
+    if (typeof b64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64))
+      throw invalidParam(`${what}: not base64`);
+    return new ByteReader(new Uint8Array(Buffer.from(b64, 'base64')), what);
+  }
+
+  private fail(): never {
+    throw invalidParam(`${this.what}: truncated or corrupt data`);
+  }
+
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+
+  byte(): number {
+    const b = this.buf[this.pos++];
+    if (b === undefined) this.fail();
+    return b;
+  }
+
+  uvarint(): number {
+    let n = 0;
+    let mul = 1;
+    for (;;) {
+      const b = this.byte();
+      n += (b & 0x7f) * mul;
+      if (b < 0x80) break;
+      mul *= 0x80;
+      if (mul > 2 ** 49) this.fail();
+    }
+    return n;
+  }
+
+  svarint(): number {
+    const z = this.uvarint();
+    return z % 2 === 1 ? -(z + 1) / 2 : z / 2;
+  }
+
+  float64(): number {
+    if (this.pos + 8 > this.buf.length) this.fail();
+    const x = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return x;
+  }
+
+  /** A view of the next n bytes. */
+  bytes(n: number): Uint8Array {
+    if (n < 0 || this.pos + n > this.buf.length) this.fail();
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  /** Throw unless every byte was consumed (trailing garbage means a corrupt or foreign blob). */
+  end(): void {
+    if (this.pos !== this.buf.length) this.fail();
+  }
+}

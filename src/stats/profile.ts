@@ -1,0 +1,403 @@
+/**
+ * Column and dataset profiling (DESIGN.md principle 4): one streaming pass builds, per column,
+ * counts, moments, a quantile sketch, a histogram, top-k categories and a distinct-count sketch;
+ * stored profiles merge (windows, replicas, file chunks) without the raw rows.
+ *
+ * Hot path: `ColumnProfiler.add` is one monomorphic method with a switch on a small integer kind,
+ * allocates nothing per value, hashes numbers by their bits (no string conversion) and hashes a
+ * category into the HLL only when the top-k counter has not seen it before (re-adding a value to
+ * an HLL never changes it, so the registers are the same as hashing every value).
+ */
+import { invalidParam } from '../core/errors.js';
+import { DEFAULT_BINS, emptyHistogram, mergeHistograms, quantileEdges } from './histogram.js';
+import { Hll } from './hll.js';
+import { emptyMoments, mergeMoments } from './moments.js';
+import { histogramFromSketch, QuantileSketch } from './quantiles.js';
+import { DEFAULT_TOPK_CAP, TopKAccumulator } from './topk.js';
+import type { ColumnProfile, ColumnType, DatasetProfile, Histogram, Moments, TopK } from './types.js';
+
+/** One cell as the readers hand it over; null, undefined and NaN are missing. */
+export type CellValue = number | string | boolean | null | undefined;
+
+/** Options for a column profiler (and, per column, for a dataset profiler). */
+export interface ColumnProfilerOptions {
+  /** Fixed histogram edges (e.g. the reference profile's), making histograms merge exactly. */
+  edges?: readonly number[];
+  /** Number of quantile bins when edges are derived at `finish()` (default 20). */
+  bins?: number;
+  /** Distinct categories counted exactly before switching to Space-Saving (default 1000). */
+  topKCap?: number;
+}
+
+/** Options for merging stored profiles. */
+export interface MergeProfileOptions {
+  /** Bins when derived histograms are re-derived from the merged sketch (default 20). */
+  bins?: number;
+  /** Top-k cap for the merged categories (default 1000). */
+  topKCap?: number;
+}
+
+const NUMERIC = 0;
+const DATETIME = 1;
+const BOOLEAN = 2;
+const CATEGORY = 3;
+
+const kindOf = (type: ColumnType): number => {
+  switch (type) {
+    case 'integer':
+    case 'float':
+      return NUMERIC;
+    case 'datetime':
+      return DATETIME;
+    case 'boolean':
+      return BOOLEAN;
+    case 'categorical':
+    case 'text':
+      return CATEGORY;
+    default:
+      throw invalidParam(`unknown column type: ${String(type)}`, 'type');
+  }
+};
+
+/** A number from a cell (strings parsed; '' and unparsable → NaN, i.e. missing). */
+const toNumber = (v: CellValue): number => {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string' && v.trim() !== '') return Number(v);
+  return Number.NaN;
+};
+
+/** Epoch milliseconds from a cell: numbers are taken as epoch ms, strings parsed as dates. */
+const toEpochMs = (v: CellValue): number => {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? Number(v) : t;
+  }
+  return Number.NaN;
+};
+
+/** 1/0 from a cell, or -1 when missing or not a boolean (true/false/1/0/yes/no, any case). */
+const toBit = (v: CellValue): number => {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'number') return v === 1 ? 1 : v === 0 ? 0 : -1;
+  if (typeof v === 'string') {
+    const s = v.trim().toLowerCase();
+    if (s === 'true' || s === '1' || s === 'yes' || s === 't' || s === 'y') return 1;
+    if (s === 'false' || s === '0' || s === 'no' || s === 'f' || s === 'n') return 0;
+  }
+  return -1;
+};
+
+/** Streaming profile of one column: `add` every cell, then `finish()`. */
+export class ColumnProfiler {
+  readonly name: string;
+  readonly type: ColumnType;
+  private readonly kind: number;
+  private count = 0;
+  private missing = 0;
+  private readonly hll = new Hll();
+  private readonly moments: Moments | null;
+  private readonly sketch: QuantileSketch | null;
+  private readonly top: TopKAccumulator | null;
+  private readonly bins: number;
+  /** Fixed edges as a typed array for the hot path, with their counts. */
+  private readonly edges: Float64Array | null = null;
+  private readonly hist: Float64Array | null = null;
+  private underflow = 0;
+  private overflow = 0;
+
+  constructor(name: string, type: ColumnType, opts: ColumnProfilerOptions = {}) {
+    this.name = name;
+    this.type = type;
+    this.kind = kindOf(type);
+    const numeric = this.kind === NUMERIC || this.kind === DATETIME;
+    this.moments = this.kind === CATEGORY ? null : emptyMoments();
+    this.sketch = numeric ? new QuantileSketch() : null;
+    this.top = this.kind === BOOLEAN || this.kind === CATEGORY ? new TopKAccumulator(opts.topKCap) : null;
+    this.bins = opts.bins ?? DEFAULT_BINS;
+    if (!Number.isInteger(this.bins) || this.bins < 1)
+      throw invalidParam('bins must be a positive integer', 'bins');
+    if (opts.edges && numeric) {
+      this.edges = Float64Array.from(emptyHistogram(opts.edges).edges);
+      this.hist = new Float64Array(this.edges.length - 1);
+    }
+  }
+
+  /** Count one cell (null, undefined, NaN, ±Infinity and unparsable numbers/dates/booleans are missing). */
+  add(v: CellValue): void {
+    this.count++;
+    switch (this.kind) {
+      case NUMERIC:
+        this.addNumber(typeof v === 'number' ? v : toNumber(v));
+        return;
+      case DATETIME:
+        this.addNumber(typeof v === 'number' ? v : toEpochMs(v));
+        return;
+      case BOOLEAN: {
+        const bit = typeof v === 'boolean' ? (v ? 1 : 0) : toBit(v);
+        if (bit < 0) {
+          this.missing++;
+          return;
+        }
+        this.welford(bit);
+        const label = bit === 1 ? 'true' : 'false';
+        if (this.top!.add(label)) this.hll.add(label);
+        return;
+      }
+      default: {
+        if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
+          this.missing++;
+          return;
+        }
+        const s = typeof v === 'string' ? v : String(v);
+        if (this.top!.add(s)) this.hll.add(s);
+      }
+    }
+  }
+
+  private addNumber(x: number): void {
+    // x - x is 0 for every finite number and NaN for NaN and ±Infinity.
+    if (x - x !== 0) {
+      this.missing++;
+      return;
+    }
+    x += 0; // −0 → 0, so min/max and the HLL hash do not depend on the sign of zero
+    this.welford(x);
+    this.sketch!.add(x);
+    this.hll.addNumber(x);
+    const edges = this.edges;
+    if (edges !== null) {
+      const last = edges.length - 1;
+      if (x < edges[0]!) this.underflow++;
+      else if (x > edges[last]!) this.overflow++;
+      else {
+        let lo = 0;
+        let hi = last - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >>> 1;
+          if (edges[mid]! <= x) lo = mid;
+          else hi = mid - 1;
+        }
+        this.hist![lo]!++;
+      }
+    }
+  }
+
+  /** Welford's update, inlined on our own Moments object (same as moments.addValue). */
+  private welford(x: number): void {
+    const m = this.moments!;
+    const n = m.count + 1;
+    const delta = x - m.mean;
+    const mean = m.mean + delta / n;
+    m.m2 += delta * (x - mean);
+    m.mean = mean;
+    m.count = n;
+    if (x < m.min) m.min = x;
+    if (x > m.max) m.max = x;
+  }
+
+  /** The column's profile so far (the profiler can keep going afterwards). */
+  finish(): ColumnProfile {
+    let histogram: Histogram | undefined;
+    if (this.edges !== null) {
+      histogram = {
+        edges: Array.from(this.edges),
+        counts: Array.from(this.hist!),
+        underflow: this.underflow,
+        overflow: this.overflow,
+        fixed: true,
+      };
+    } else if (this.sketch !== null && this.sketch.count > 0) {
+      histogram = histogramFromSketch(this.sketch, quantileEdges(this.sketch, this.bins));
+    }
+    return assemble({
+      name: this.name,
+      type: this.type,
+      count: this.count,
+      missing: this.missing,
+      hll: this.hll,
+      moments: this.moments && this.moments.count > 0 ? { ...this.moments } : undefined,
+      sketch: this.sketch ?? undefined,
+      histogram,
+      top: this.top?.toTopK(),
+    });
+  }
+}
+
+interface ProfileParts {
+  name: string;
+  type: ColumnType;
+  count: number;
+  missing: number;
+  hll: Hll;
+  moments: Moments | undefined;
+  sketch: QuantileSketch | undefined;
+  histogram: Histogram | undefined;
+  top: TopK | undefined;
+}
+
+/** One place builds the JSON form, so profiles from `finish()` and from merges have the same shape. */
+function assemble(p: ProfileParts): ColumnProfile {
+  const out: ColumnProfile = {
+    name: p.name,
+    type: p.type,
+    count: p.count,
+    missing: p.missing,
+    hll: p.hll.toBase64(),
+    distinctEstimate: Math.round(p.hll.estimate()),
+  };
+  if (p.moments) out.moments = p.moments;
+  if (p.sketch) {
+    out.sketch = p.sketch.toBase64();
+    out.quantileAccuracy = p.sketch.relativeAccuracy;
+  }
+  if (p.histogram) out.histogram = p.histogram;
+  if (p.top) out.top = p.top;
+  return out;
+}
+
+const decodeSketch = (p: ColumnProfile): QuantileSketch | undefined =>
+  p.sketch === undefined ? undefined : QuantileSketch.fromBase64(p.sketch);
+
+/**
+ * Histogram of a merge. Fixed + fixed add exactly (edges must match). Derived ones are re-derived
+ * from the merged sketch — equal to the derived histogram of the union, since the merged sketch is
+ * bin-for-bin the union's. Fixed + derived keeps the fixed edges and bins the derived side's
+ * sketch onto them (approximate, within the sketch's accuracy around each edge).
+ */
+function mergeHistogramParts(
+  a: ColumnProfile,
+  b: ColumnProfile,
+  sa: QuantileSketch | undefined,
+  sb: QuantileSketch | undefined,
+  merged: QuantileSketch | undefined,
+  bins: number,
+): Histogram | undefined {
+  const ha = a.histogram;
+  const hb = b.histogram;
+  const fixedA = ha?.fixed === true;
+  const fixedB = hb?.fixed === true;
+  if (fixedA && fixedB) return mergeHistograms(ha!, hb!);
+  if (fixedA || fixedB) {
+    const [fixed, other, otherSketch] = fixedA ? [ha!, hb, sb] : [hb!, ha, sa];
+    if (other === undefined || otherSketch === undefined || otherSketch.count === 0)
+      return copyHistogram(fixed);
+    const approx = histogramFromSketch(otherSketch, fixed.edges);
+    approx.fixed = true;
+    return mergeHistograms(fixed, approx);
+  }
+  if (merged === undefined || merged.count === 0) return undefined;
+  return histogramFromSketch(merged, quantileEdges(merged, bins));
+}
+
+const copyHistogram = (h: Histogram): Histogram => ({
+  ...h,
+  edges: [...h.edges],
+  counts: [...h.counts],
+});
+
+/** Merge two stored profiles of the same column (same name and type); a new profile. */
+export function mergeColumnProfiles(
+  a: ColumnProfile,
+  b: ColumnProfile,
+  opts: MergeProfileOptions = {},
+): ColumnProfile {
+  if (a.name !== b.name)
+    throw invalidParam(`cannot merge profiles of columns ${a.name} and ${b.name}`, 'name');
+  if (a.type !== b.type)
+    throw invalidParam(`column ${a.name}: cannot merge a ${a.type} profile with a ${b.type} one`, 'type');
+  const hll = Hll.fromBase64(a.hll).merge(Hll.fromBase64(b.hll));
+  const sa = decodeSketch(a);
+  const sb = decodeSketch(b);
+  let sketch: QuantileSketch | undefined;
+  if (sa && sb) sketch = QuantileSketch.fromBase64(a.sketch!).merge(sb);
+  else sketch = sa ?? sb;
+  const moments = a.moments && b.moments ? mergeMoments(a.moments, b.moments) : (a.moments ?? b.moments);
+  let top: TopK | undefined;
+  if (a.top || b.top) {
+    const cap = opts.topKCap ?? DEFAULT_TOPK_CAP;
+    const empty: TopK = { items: [], other: 0, exact: true };
+    top = TopKAccumulator.fromTopK(a.top ?? empty, cap)
+      .merge(TopKAccumulator.fromTopK(b.top ?? empty, cap))
+      .toTopK();
+  }
+  return assemble({
+    name: a.name,
+    type: a.type,
+    count: a.count + b.count,
+    missing: a.missing + b.missing,
+    hll,
+    moments: moments ? { ...moments } : undefined,
+    sketch,
+    histogram: mergeHistogramParts(a, b, sa, sb, sketch, opts.bins ?? DEFAULT_BINS),
+    top,
+  });
+}
+
+/** Profile of a column absent from one side of a dataset merge: all of that side's rows are missing. */
+function absentColumn(like: ColumnProfile, rows: number): ColumnProfile {
+  const p = new ColumnProfiler(like.name, like.type).finish();
+  p.count = rows;
+  p.missing = rows;
+  return p;
+}
+
+/**
+ * Merge two stored dataset profiles. Columns are matched by name (a's order, then b's new ones);
+ * a column only one side has counts the other side's rows as missing. Same name, different type → error.
+ */
+export function mergeDatasetProfiles(
+  a: DatasetProfile,
+  b: DatasetProfile,
+  opts: MergeProfileOptions = {},
+): DatasetProfile {
+  const byName = new Map(b.columns.map((c) => [c.name, c]));
+  const names = new Set(a.columns.map((c) => c.name));
+  const columns = a.columns.map((ca) =>
+    mergeColumnProfiles(ca, byName.get(ca.name) ?? absentColumn(ca, b.rows), opts),
+  );
+  for (const cb of b.columns)
+    if (!names.has(cb.name)) columns.push(mergeColumnProfiles(absentColumn(cb, a.rows), cb, opts));
+  return { rows: a.rows + b.rows, badRows: a.badRows + b.badRows, columns };
+}
+
+/** Options for a dataset profiler. */
+export interface DatasetProfilerOptions {
+  /** Fixed histogram edges per numeric/datetime column name. */
+  edges?: Record<string, readonly number[]>;
+  bins?: number;
+  topKCap?: number;
+}
+
+/** Streaming profile of a table: `addRow` each row (cells in schema order), then `finish()`. */
+export class DatasetProfiler {
+  private readonly columns: ColumnProfiler[];
+  private rows = 0;
+
+  constructor(schema: readonly { name: string; type: ColumnType }[], opts: DatasetProfilerOptions = {}) {
+    const seen = new Set<string>();
+    this.columns = schema.map(({ name, type }) => {
+      if (seen.has(name)) throw invalidParam(`duplicate column name: ${name}`, 'schema');
+      seen.add(name);
+      const edges = opts.edges?.[name];
+      return new ColumnProfiler(name, type, {
+        ...(edges ? { edges } : {}),
+        ...(opts.bins !== undefined ? { bins: opts.bins } : {}),
+        ...(opts.topKCap !== undefined ? { topKCap: opts.topKCap } : {}),
+      });
+    });
+  }
+
+  /** Count one row; cells beyond the schema are ignored, absent ones are missing. */
+  addRow(values: readonly CellValue[]): void {
+    this.rows++;
+    const cols = this.columns;
+    for (let i = 0; i < cols.length; i++) cols[i]!.add(values[i]);
+  }
+
+  /** The dataset profile; `badRows` = rows the reader rejected (not counted in `rows`). */
+  finish(badRows = 0): DatasetProfile {
+    return { rows: this.rows, badRows, columns: this.columns.map((c) => c.finish()) };
+  }
+}
