@@ -20,11 +20,14 @@ import type { BadRow, DataSchema, RawRow, SchemaColumn, TableReader } from './fo
  *   text      anything else; also a column with no non-missing value at all
  */
 export const MISSING: ReadonlySet<string> = new Set(['', 'NA', 'NaN', 'null', 'None']);
+/** A string column is categorical with at most this many distinct values in the sample... */
 export const CATEGORICAL_MAX_DISTINCT = 50;
+/** ...or with distinct values at most this share of its non-missing values. */
 export const CATEGORICAL_MAX_RATIO = 0.05;
 
 /** Returned by `coerce` for a value that does not fit its column type. */
 export const BAD: unique symbol = Symbol('bad value');
+/** A typed value: numbers (datetimes as epoch ms), strings, booleans; null when missing. */
 export type Typed = number | string | boolean | null;
 
 const INTEGER = /^[+-]?\d+$/;

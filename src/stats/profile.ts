@@ -106,6 +106,12 @@ export class ColumnProfiler {
   private readonly hist: Float64Array | null = null;
   private underflow = 0;
   private overflow = 0;
+  /**
+   * Exact value counts of a numeric column while it has at most LOW_CARDINALITY distinct values:
+   * Evidently tests such columns (≤ 5 values) as categories, which needs per-value counts.
+   * Dropped (null) at the first value beyond the cap, so high-cardinality columns pay nothing.
+   */
+  private lowCard: Map<number, number> | null;
 
   constructor(name: string, type: ColumnType, opts: ColumnProfilerOptions = {}) {
     this.name = name;
@@ -115,6 +121,7 @@ export class ColumnProfiler {
     this.moments = this.kind === CATEGORY ? null : emptyMoments();
     this.sketch = numeric ? new QuantileSketch() : null;
     this.top = this.kind === BOOLEAN || this.kind === CATEGORY ? new TopKAccumulator(opts.topKCap) : null;
+    this.lowCard = this.kind === NUMERIC ? new Map() : null;
     this.bins = opts.bins ?? DEFAULT_BINS;
     if (!Number.isInteger(this.bins) || this.bins < 1)
       throw invalidParam('bins must be a positive integer', 'bins');
@@ -166,6 +173,13 @@ export class ColumnProfiler {
     this.welford(x);
     this.sketch!.add(x);
     this.hll.addNumber(x);
+    const low = this.lowCard;
+    if (low !== null) {
+      const c = low.get(x);
+      if (c !== undefined) low.set(x, c + 1);
+      else if (low.size < LOW_CARDINALITY) low.set(x, 1);
+      else this.lowCard = null;
+    }
     const edges = this.edges;
     if (edges !== null) {
       const last = edges.length - 1;
@@ -220,9 +234,18 @@ export class ColumnProfiler {
       moments: this.moments && this.moments.count > 0 ? { ...this.moments } : undefined,
       sketch: this.sketch ?? undefined,
       histogram,
-      top: this.top?.toTopK(),
+      top: this.top?.toTopK() ?? (this.lowCard ? lowCardTop(this.lowCard) : undefined),
     });
   }
+}
+
+/** Numeric columns keep exact per-value counts up to this many distinct values. */
+export const LOW_CARDINALITY = 32;
+
+function lowCardTop(counts: Map<number, number>): TopK {
+  const items = [...counts].map(([v, n]): [string, number] => [String(v), n]);
+  items.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return { items, other: 0, exact: true };
 }
 
 interface ProfileParts {
@@ -315,7 +338,14 @@ export function mergeColumnProfiles(
   else sketch = sa ?? sb;
   const moments = a.moments && b.moments ? mergeMoments(a.moments, b.moments) : (a.moments ?? b.moments);
   let top: TopK | undefined;
-  if (a.top || b.top) {
+  if (kindOf(a.type) === NUMERIC) {
+    // Per-value counts of a numeric column survive a merge only while both sides kept them and
+    // the union stays low-cardinality.
+    if (a.top && b.top) {
+      const merged = TopKAccumulator.fromTopK(a.top).merge(TopKAccumulator.fromTopK(b.top)).toTopK();
+      top = merged.items.length <= LOW_CARDINALITY ? merged : undefined;
+    }
+  } else if (a.top || b.top) {
     const cap = opts.topKCap ?? DEFAULT_TOPK_CAP;
     const empty: TopK = { items: [], other: 0, exact: true };
     top = TopKAccumulator.fromTopK(a.top ?? empty, cap)

@@ -18,7 +18,8 @@ describe.each(DIALECTS)('dataset versions over /api/v1 (%s)', (dialect) => {
       ...(raw ? { payload: raw, headers: { 'content-type': 'application/octet-stream' } } : {}),
       ...(body !== undefined ? { payload: body as object } : {}),
     });
-    return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined, raw: r.rawPayload };
+    const json = String(r.headers['content-type'] ?? '').startsWith('application/json');
+    return { status: r.statusCode, body: json && r.body ? JSON.parse(r.body) : undefined, raw: r.rawPayload };
   };
   const upload = async (content: string) => {
     const buf = Buffer.from(content);

@@ -6,6 +6,7 @@ import {
   type CellValue,
   ColumnProfiler,
   DatasetProfiler,
+  LOW_CARDINALITY,
   mergeColumnProfiles,
   mergeDatasetProfiles,
 } from '../../src/stats/profile.js';
@@ -112,7 +113,34 @@ describe('ColumnProfiler', () => {
     expect(h.fixed).toBeUndefined();
     expect([h.edges[0], h.edges[h.edges.length - 1]]).toEqual([2, 9]);
     expect(h.counts.reduce((a, b) => a + b) + h.underflow + h.overflow).toBe(9);
-    expect(c.top).toBeUndefined();
+    // Five distinct values: exact per-value counts, so drift can test the column as categories.
+    expect(c.top).toEqual({
+      items: [
+        ['4', 4],
+        ['5', 2],
+        ['2', 1],
+        ['7', 1],
+        ['9', 1],
+      ],
+      other: 0,
+      exact: true,
+    });
+  });
+
+  it('drops per-value counts of a numeric column past LOW_CARDINALITY distinct values, also in merges', () => {
+    const few = new ColumnProfiler('x', 'integer');
+    for (let i = 0; i < 1000; i++) few.add(i % LOW_CARDINALITY);
+    const many = new ColumnProfiler('x', 'integer');
+    for (let i = 0; i < 1000; i++) many.add(i);
+    expect(few.finish().top?.items).toHaveLength(LOW_CARDINALITY);
+    expect(many.finish().top).toBeUndefined();
+    expect(mergeColumnProfiles(few.finish(), many.finish()).top).toBeUndefined();
+    const shifted = new ColumnProfiler('x', 'integer');
+    for (let i = 0; i < 10; i++) shifted.add(100 + i);
+    // The union has LOW_CARDINALITY + 10 values: too many to keep.
+    expect(mergeColumnProfiles(few.finish(), shifted.finish()).top).toBeUndefined();
+    // 1000 values over 32: the most frequent occurs 32 times on each side.
+    expect(mergeColumnProfiles(few.finish(), few.finish()).top?.items[0]?.[1]).toBe(64);
   });
 
   it('bins exactly on fixed edges', () => {

@@ -29,13 +29,15 @@ type Item = { line: number; fields: string[] } | { line: number; error: string }
  */
 async function* records(file: string, delimiter: string): AsyncGenerator<Item> {
   let cursor = 1;
-  const startOf = (raw: string | undefined): number => {
-    const s = raw ?? '';
-    const start = cursor + (s.startsWith('\n') || s.startsWith('\r') ? leadingBreaks(s) : 0);
-    cursor += breaks(s);
+  // A record's first line is after the blank lines its raw text starts with.
+  const lead = (s: string): number => (s.startsWith('\n') || s.startsWith('\r') ? leadingBreaks(s) : 0);
+  const startOf = (blank: number, total: number): number => {
+    const start = cursor + blank;
+    cursor += total;
     return start;
   };
-  const skipped: { after: number; raw: string | undefined; error: string }[] = [];
+  // Only counts are kept for a skipped record, not its text: a run of bad rows stays small.
+  const skipped: { after: number; lead: number; total: number; error: string }[] = [];
   const parser = parse({
     delimiter,
     bom: true,
@@ -47,7 +49,13 @@ async function* records(file: string, delimiter: string): AsyncGenerator<Item> {
     skip_records_with_error: true,
     max_record_size: MAX_RECORD_BYTES,
     on_skip: (err, raw) => {
-      skipped.push({ after: Number(err?.records ?? Number.POSITIVE_INFINITY), raw, error: describe(err) });
+      const s = raw ?? '';
+      skipped.push({
+        after: Number(err?.records ?? Number.POSITIVE_INFINITY),
+        lead: lead(s),
+        total: breaks(s),
+        error: describe(err),
+      });
       return undefined;
     },
   });
@@ -55,16 +63,21 @@ async function* records(file: string, delimiter: string): AsyncGenerator<Item> {
   source.on('error', (e) => parser.destroy(e));
   source.pipe(parser);
   let emitted = 0;
+  let head = 0; // next skip to report (an index: shift() would make long runs of bad rows quadratic)
   try {
     for await (const rec of parser as AsyncIterable<{ record: string[]; raw: string }>) {
-      while (skipped.length > 0 && skipped[0]!.after <= emitted) {
-        const s = skipped.shift()!;
-        yield { line: startOf(s.raw), error: s.error };
+      for (; head < skipped.length && skipped[head]!.after <= emitted; head++) {
+        const s = skipped[head]!;
+        yield { line: startOf(s.lead, s.total), error: s.error };
+      }
+      if (head > 0 && head === skipped.length) {
+        skipped.length = 0;
+        head = 0;
       }
       emitted++;
-      yield { line: startOf(rec.raw), fields: rec.record };
+      yield { line: startOf(lead(rec.raw), breaks(rec.raw)), fields: rec.record };
     }
-    for (const s of skipped) yield { line: startOf(s.raw), error: s.error };
+    for (const s of skipped.slice(head)) yield { line: startOf(s.lead, s.total), error: s.error };
   } catch (e) {
     throw readError(file, e);
   } finally {

@@ -8,6 +8,7 @@ export interface FileStamp {
   mtimeMs: number;
 }
 
+/** A cached hash with the stamp it was computed from (the JSON value under an absolute path). */
 export interface HashCacheEntry extends FileStamp {
   sha256: string;
 }
@@ -71,6 +72,7 @@ export class HashCache {
     if (this.entries.delete(absPath)) this.dirty = true;
   }
 
+  /** Number of cached files. */
   get size(): number {
     return this.entries.size;
   }

@@ -10,6 +10,7 @@ export { type FileStamp, HashCache, type HashCacheEntry, hashCachePath } from '.
 export { type FileHash, FileHasher } from './hash-file.js';
 export { walkFiles } from './walk.js';
 
+/** How `hashFiles` reports progress, how many threads it may use, and its cache. */
 export interface HashOptions {
   /** Called as bytes are hashed (cached files count as done at once); the last call has done === total. */
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
@@ -83,7 +84,10 @@ export async function hashFiles(paths: string[], opts: HashOptions = {}): Promis
     }
     results.hashed = todo.length;
     // Files can change size while hashed: end on exactly total so a progress bar completes.
-    if (done !== total) opts.onProgress?.((done = total), total);
+    if (done !== total) {
+      done = total;
+      opts.onProgress?.(done, total);
+    }
   }
   await opts.cache?.save();
   return results;

@@ -11,6 +11,7 @@ export interface PoolInput {
   next: SharedArrayBuffer;
 }
 
+/** Worker to main thread: bytes hashed so far, a finished file, or the error that stopped the worker. */
 export type PoolMessage =
   | { type: 'progress'; bytes: number }
   | { type: 'done'; i: number; sha256: string; size: number; stamp: FileStamp; bytes: number }
@@ -64,7 +65,9 @@ export function hashInWorkers(
       reject(e);
     };
     for (let t = 0; t < threads; t++) {
-      const w = new Worker(url, { workerData: input });
+      // Inherited flags apply to the worker's entry; --input-type (from `node -e`) is refused there.
+      const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+      const w = new Worker(url, { workerData: input, execArgv });
       workers.push(w);
       w.on('message', (m: PoolMessage) => {
         if (m.type === 'progress') onBytes(m.bytes);

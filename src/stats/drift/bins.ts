@@ -185,7 +185,10 @@ export function profileCounts(
   ref: ColumnProfile,
   cur: ColumnProfile,
 ): { ref: number[]; cur: number[]; exact: boolean } {
-  if (isNumericType(ref.type)) return { ...dropEmpty(profileHistograms(ref, cur)), exact: false };
+  // Low-cardinality numeric columns carry exact per-value counts: test them as categories.
+  if (isNumericType(ref.type) && !(ref.top?.exact && cur.top?.exact)) {
+    return { ...dropEmpty(profileHistograms(ref, cur)), exact: false };
+  }
   const c = profileCategoryCounts(ref, cur);
   return { ...dropEmpty(c), exact: c.exact };
 }

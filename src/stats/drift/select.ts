@@ -150,7 +150,7 @@ export function columnDrift(
 // the HLL estimates and the occupied histogram bins (each holds at least one distinct value).
 function profileDistinct(ref: ColumnProfile, cur: ColumnProfile, numeric: boolean): number {
   const estimates = Math.max(Math.round(ref.distinctEstimate), Math.round(cur.distinctEstimate));
-  if (numeric) {
+  if (numeric && !(ref.top?.exact && cur.top?.exact)) {
     const h = profileHistograms(ref, cur);
     return Math.max(estimates, h.ref.filter((r, i) => r > 0 || h.cur[i]! > 0).length);
   }
@@ -177,7 +177,7 @@ export function columnDriftFromProfiles(
   const refRows = ref.count - ref.missing;
   const method = opts.method ?? defaultMethod(numeric, refRows, profileDistinct(ref, cur, numeric));
   checkMethod(method, numeric, column);
-  const exactCounts = !numeric && ref.top?.exact === true && cur.top?.exact === true;
+  const exactCounts = ref.top?.exact === true && cur.top?.exact === true;
   const approximate = method === 'ks' || method === 'wasserstein' || !exactCounts;
   const base = {
     column,
