@@ -537,6 +537,13 @@ describe.each(DIALECTS)('native API /api/v1 (%s)', (dialect) => {
       ['delete', '/api/v1/tokens/{name}'],
       ['get', '/api/v1/audit'],
       ['get', '/api/v1/audit/verify'],
+      ['put', '/api/v1/blobs/{sha256}'],
+      ['get', '/api/v1/blobs/{sha256}'],
+      ['delete', '/api/v1/blobs/{sha256}'],
+      ['post', '/api/v1/datasets/{name}/versions'],
+      ['get', '/api/v1/datasets'],
+      ['get', '/api/v1/datasets/diff'],
+      ['get', '/api/v1/datasets/{ref}'],
     ];
     for (const [method, path] of expected) {
       const op = doc.paths[path]?.[method];

@@ -55,3 +55,63 @@ export const NewVersionSchema = z.object({
   profile: DatasetProfileSchema.nullable(),
   message: z.string().max(10_000).optional(),
 });
+
+/** A stored version as the API returns it. */
+export const DatasetVersionSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.number().int(),
+  ref: z.string(),
+  contentHash: z.string(),
+  rows: z.number().int(),
+  badRows: z.number().int(),
+  fileCount: z.number().int(),
+  bytes: z.number().int(),
+  schema: DataSchemaSchema.nullable(),
+  profile: DatasetProfileSchema.nullable(),
+  message: z.string(),
+  createdBy: z.string(),
+  createdAt: z.number().int(),
+  files: z.array(DatasetFileSchema).optional(),
+});
+
+export const VersionDetailSchema = DatasetVersionSchema.extend({
+  runs: z.array(z.object({ runId: z.string(), runName: z.string(), context: z.string().nullable() })),
+});
+
+const ColumnTypeOut = z.enum(['integer', 'float', 'boolean', 'categorical', 'datetime', 'text']);
+
+export const DataDiffSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  rows: z.object({ from: z.number(), to: z.number() }),
+  schema: z.object({
+    added: z.array(z.object({ name: z.string(), type: ColumnTypeOut })),
+    removed: z.array(z.object({ name: z.string(), type: ColumnTypeOut })),
+    changed: z.array(z.object({ name: z.string(), from: ColumnTypeOut, to: ColumnTypeOut })),
+  }),
+  columns: z.array(
+    z.object({
+      column: z.string(),
+      type: ColumnTypeOut,
+      method: z.string(),
+      statistic: z.number(),
+      pValue: z.number().optional(),
+      threshold: z.number(),
+      drifted: z.boolean(),
+      approximate: z.boolean(),
+      bins: z.object({
+        labels: z.array(z.string()),
+        reference: z.array(z.number()),
+        current: z.array(z.number()),
+      }),
+    }),
+  ),
+  dataset: z.object({
+    driftedColumns: z.number(),
+    totalColumns: z.number(),
+    share: z.number(),
+    threshold: z.number(),
+    drifted: z.boolean(),
+  }),
+});

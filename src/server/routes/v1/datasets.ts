@@ -13,7 +13,12 @@ import {
 } from '../../../data/versions.js';
 import { route } from '../../route.js';
 import { rawBodies } from '../files.js';
-import { NewVersionSchema } from './datasets-wire.js';
+import {
+  DataDiffSchema,
+  DatasetVersionSchema,
+  NewVersionSchema,
+  VersionDetailSchema,
+} from './datasets-wire.js';
 
 const tags = ['datasets'];
 const Sha = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits') });
@@ -29,6 +34,7 @@ export function registerDatasetRoutes(app: FastifyInstance, ctx: Context): void 
       summary: 'Upload a blob under its sha256 (verified on arrival; nothing is kept on mismatch)',
       tags,
       params: Sha,
+      response: z.object({ sha256: z.string(), size: z.number().int() }),
       handler: async ({ params, req }) =>
         ctx.blobs.put((req.body as Readable | undefined) ?? new Uint8Array(0), {
           expectedSha256: params.sha256,
@@ -42,6 +48,7 @@ export function registerDatasetRoutes(app: FastifyInstance, ctx: Context): void 
     summary: 'Download a blob by sha256',
     tags,
     params: Sha,
+    response: z.string().describe('The blob bytes'),
     handler: async ({ params, reply }) => {
       const head = await ctx.blobs.head(params.sha256);
       if (!head) throw new KeelError('RESOURCE_DOES_NOT_EXIST', `Blob ${params.sha256} does not exist`);
@@ -58,6 +65,7 @@ export function registerDatasetRoutes(app: FastifyInstance, ctx: Context): void 
     summary: 'Delete a blob nothing refers to (clean-up after an interrupted upload)',
     tags,
     params: Sha,
+    response: z.object({ deleted: z.boolean() }),
     handler: async ({ params }) => {
       if (await blobReferenced(ctx.store.db, params.sha256)) {
         throw new KeelError(
@@ -77,6 +85,7 @@ export function registerDatasetRoutes(app: FastifyInstance, ctx: Context): void 
     tags,
     params: z.object({ name: z.string() }),
     body: NewVersionSchema,
+    response: z.object({ version: DatasetVersionSchema, created: z.boolean() }),
     handler: async ({ params, body, actor }) => createVersion(ctx, { name: params.name, ...body }, actor),
   });
   route(app, {
@@ -86,6 +95,7 @@ export function registerDatasetRoutes(app: FastifyInstance, ctx: Context): void 
     summary: 'List dataset versions, newest first',
     tags,
     query: z.object({ name: z.string().optional() }),
+    response: z.object({ versions: z.array(DatasetVersionSchema) }),
     handler: async ({ query }) => ({ versions: await listVersions(ctx.store.db, query.name) }),
   });
   route(app, {
@@ -95,6 +105,7 @@ export function registerDatasetRoutes(app: FastifyInstance, ctx: Context): void 
     summary: 'Schema changes and per-column drift between two versions, from their stored profiles',
     tags,
     query: z.object({ from: z.string().min(1), to: z.string().min(1) }),
+    response: DataDiffSchema,
     handler: async ({ query }) =>
       diffVersions(
         await resolveVersion(ctx.store.db, query.from),
@@ -109,6 +120,7 @@ export function registerDatasetRoutes(app: FastifyInstance, ctx: Context): void 
       'A version (name, name@N or name@<hash prefix>) with files, schema, profile and the runs that used it',
     tags,
     params: z.object({ ref: z.string().min(1) }),
+    response: VersionDetailSchema,
     handler: async ({ params }) => {
       const v = await resolveVersion(ctx.store.db, params.ref, { files: true });
       return { ...v, runs: await runsUsing(ctx.store.db, v) };
