@@ -6,11 +6,11 @@ import path from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { closeContext, openContext } from '../dist/context.js';
 import { storageConfigFrom } from '../dist/core/config.js';
+import { seededRandom } from '../dist/core/random.js';
 import { diffVersions } from '../dist/data/diff.js';
 import { prepareVersion } from '../dist/data/ingest.js';
 import { driftReportHtml } from '../dist/data/report/html.js';
 import { createVersion, resolveVersion } from '../dist/data/versions.js';
-import { seededRandom } from '../dist/core/random.js';
 import { median, report, tempDir } from './lib.mjs';
 
 const ROWS = Number(process.env.KEEL_BENCH_DATA_ROWS ?? 1_000_000);
@@ -26,7 +26,14 @@ function columns(seed, shift) {
   }
   for (let c = 0; c < 10; c++) {
     const k = 3 + c;
-    cols.push({ name: `cat${c}`, data: Array.from({ length: ROWS }, () => `${CATS[Math.floor(rnd() * CATS.length)]}${Math.floor(rnd() * k)}`), type: 'STRING' });
+    cols.push({
+      name: `cat${c}`,
+      data: Array.from(
+        { length: ROWS },
+        () => `${CATS[Math.floor(rnd() * CATS.length)]}${Math.floor(rnd() * k)}`,
+      ),
+      type: 'STRING',
+    });
   }
   return cols;
 }
@@ -66,13 +73,22 @@ export async function benchData() {
     writeCsv(path.join(dir, 'cur.csv'), cur);
     fs.writeFileSync(path.join(dir, 'ref.parquet'), Buffer.from(parquetWriteBuffer({ columnData: ref })));
     const mib = (f) => (fs.statSync(path.join(dir, f)).size / 2 ** 20).toFixed(0);
-    console.log(`  generated ${ROWS} rows × 20 columns: CSV ${mib('ref.csv')} MiB, Parquet ${mib('ref.parquet')} MiB`);
+    console.log(
+      `  generated ${ROWS} rows × 20 columns: CSV ${mib('ref.csv')} MiB, Parquet ${mib('ref.parquet')} MiB`,
+    );
 
     const csv = await timed(() => prepareVersion([path.join(dir, 'ref.csv')]), 3);
     const pq = await timed(() => prepareVersion([path.join(dir, 'ref.parquet')]), 3);
-    if (csv.out.rows !== ROWS || pq.out.rows !== ROWS) throw new Error(`expected ${ROWS} rows, got ${csv.out.rows} / ${pq.out.rows}`);
+    if (csv.out.rows !== ROWS || pq.out.rows !== ROWS)
+      throw new Error(`expected ${ROWS} rows, got ${csv.out.rows} / ${pq.out.rows}`);
     const results = [
-      report(`profile CSV ${ROWS} rows × 20 cols (read+type+profile+hash)`, csv.ms / 1000, 's (median of 3)', 5, false),
+      report(
+        `profile CSV ${ROWS} rows × 20 cols (read+type+profile+hash)`,
+        csv.ms / 1000,
+        's (median of 3)',
+        5,
+        false,
+      ),
       report(`profile Parquet ${ROWS} rows × 20 cols`, pq.ms / 1000, 's (median of 3)', 2, false),
     ];
 
@@ -82,18 +98,44 @@ export async function benchData() {
       const store = async (file, prepared) => {
         for (const f of prepared.files) await ctx.blobs.put(fs.createReadStream(f.absPath));
         const { absPath: _a, ...meta } = prepared.files[0];
-        return createVersion(ctx, { name: 'bench', files: [meta], rows: prepared.rows, badRows: 0, schema: prepared.schema, profile: prepared.profile }, 'bench');
+        return createVersion(
+          ctx,
+          {
+            name: 'bench',
+            files: [meta],
+            rows: prepared.rows,
+            badRows: 0,
+            schema: prepared.schema,
+            profile: prepared.profile,
+          },
+          'bench',
+        );
       };
       await store('ref.csv', csv.out);
-      const edges = Object.fromEntries(csv.out.profile.columns.filter((c) => c.histogram).map((c) => [c.name, c.histogram.edges]));
+      const edges = Object.fromEntries(
+        csv.out.profile.columns.filter((c) => c.histogram).map((c) => [c.name, c.histogram.edges]),
+      );
       await store('cur.csv', await prepareVersion([path.join(dir, 'cur.csv')], { edges }));
       const diff = await timed(async () => {
-        const [a, b] = await Promise.all([resolveVersion(ctx.store.db, 'bench@1'), resolveVersion(ctx.store.db, 'bench@2')]);
+        const [a, b] = await Promise.all([
+          resolveVersion(ctx.store.db, 'bench@1'),
+          resolveVersion(ctx.store.db, 'bench@2'),
+        ]);
         const d = diffVersions(a, b);
         return { d, html: driftReportHtml(d) };
       }, 5);
-      console.log(`  drift: ${diff.out.d.dataset.driftedColumns} of ${diff.out.d.dataset.totalColumns} columns drifted; report ${(diff.out.html.length / 1024).toFixed(0)} KiB`);
-      results.push(report('drift report between two 1M-row versions (load profiles + 20 tests + HTML)', diff.ms, 'ms (median of 5)', 1000, false));
+      console.log(
+        `  drift: ${diff.out.d.dataset.driftedColumns} of ${diff.out.d.dataset.totalColumns} columns drifted; report ${(diff.out.html.length / 1024).toFixed(0)} KiB`,
+      );
+      results.push(
+        report(
+          'drift report between two 1M-row versions (load profiles + 20 tests + HTML)',
+          diff.ms,
+          'ms (median of 5)',
+          1000,
+          false,
+        ),
+      );
     } finally {
       await closeContext(ctx);
     }

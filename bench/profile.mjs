@@ -2,8 +2,10 @@
 // DatasetProfiler, in-process. Target: well under 3 s (the whole CSV pipeline has 5 s).
 // Rows are generated in chunks outside the timed section; category strings are built fresh per
 // row (as a CSV parser hands them over), so their hashing is paid for as in real use.
+
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { seededRandom } from '../dist/core/random.js';
 import { ROOT, report } from './lib.mjs';
 
 const ROWS = Number(process.env.KEEL_BENCH_PROFILE_ROWS ?? 1_000_000);
@@ -11,37 +13,7 @@ const CHUNK = 10_000;
 // Distinct values per categorical column: from binary to past the top-k cap (Space-Saving kicks in).
 const CARDINALITIES = [2, 3, 5, 10, 20, 50, 100, 500, 1000, 5000];
 
-/** mulberry32: reproducible data without importing from src. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function makeChunk(rand, n) {
-  const rows = new Array(n);
-  for (let r = 0; r < n; r++) {
-    const row = new Array(20);
-    // Numeric: integers, floats across magnitudes, negatives, a skewed one, 1 % missing in two.
-    row[0] = 20 + Math.floor(rand() * 61);
-    row[1] = 20_000 + rand() * 130_000;
-    row[2] = rand() < 0.01 ? null : (rand() - 0.5) * 1000;
-    row[3] = Math.exp(rand() * 10);
-    row[4] = Math.floor(rand() * 5);
-    row[5] = rand();
-    row[6] = 1_700_000_000_000 + Math.floor(rand() * 86_400_000);
-    row[7] = rand() < 0.01 ? null : Math.floor(rand() * 1_000_000);
-    row[8] = (rand() + rand() + rand() - 1.5) * 3;
-    row[9] = rand() * 1e-3;
-    for (let c = 0; c < 10; c++) {
-      const k = Math.floor(rand() ** 2 * CARDINALITIES[c]);
-      row[10 + c] = `v${k}`;
-    }
+const rng = seededRandom;
     rows[r] = row;
   }
   return rows;

@@ -29,6 +29,18 @@ export function printTable(head: string[], rows: (string | number)[][]): void {
 export const fmtTime = (ms: number | null | undefined): string =>
   ms === null || ms === undefined ? '' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 
+/** Bytes as B, KiB, MiB, GiB or TiB. */
+export const fmtBytes = (n: number): string => {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+};
+
 export const fmtNumber = (v: number | undefined): string => {
   if (v === undefined) return '';
   if (!Number.isFinite(v)) return String(v);

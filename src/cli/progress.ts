@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { fmtBytes } from './output.js';
 
 export type ProgressUnit = 'bytes' | 'rows' | 'files';
 
@@ -15,17 +16,6 @@ export interface ProgressOptions {
   /** Draw only once the work has lasted this long (default 1000 ms): quick work stays silent. */
   delayMs?: number;
 }
-
-const fmtBytes = (n: number): string => {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
-};
 
 /**
  * A progress bar on stderr for `total` units of work. Silent when stderr is not a TTY (pipes, CI

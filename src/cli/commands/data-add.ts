@@ -5,9 +5,8 @@ import { HashCache } from '../../data/hashing/index.js';
 import { edgesOf, prepareVersion } from '../../data/ingest.js';
 import { KeelApiError } from '../../sdk/index.js';
 import { withKeel } from '../connect.js';
-import { printJson } from '../output.js';
+import { fmtBytes, printJson } from '../output.js';
 import { type Progress, progressBar } from '../progress.js';
-import { fmtBytes } from './data-ls.js';
 
 interface AddOptions {
   name: string;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { withKeel } from '../connect.js';
 import { materialize } from '../materialize.js';
-import { fmtBytes } from './data-ls.js';
+import { fmtBytes } from '../output.js';
 
 /** `keel data get loans@3 <dir>`: the version's files, verified against their hashes. */
 export async function run(ref: string, dir: string, _opts: unknown, cmd: Command): Promise<void> {

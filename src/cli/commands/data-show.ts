@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { withKeel } from '../connect.js';
-import { fmtNumber, fmtTime, printJson, printTable } from '../output.js';
-import { fmtBytes } from './data-ls.js';
+import { fmtBytes, fmtNumber, fmtTime, printJson, printTable } from '../output.js';
 
 /** `keel data show loans@3`: files, schema, per-column profile summary and the runs that used it. */
 export async function run(ref: string, opts: { json?: boolean }, cmd: Command): Promise<void> {
