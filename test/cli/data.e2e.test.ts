@@ -125,17 +125,17 @@ describe('keel data (real binary)', () => {
     expect(r.code, r.stderr).toBe(0);
     const d = JSON.parse(r.stdout);
     const age = d.columns.find((c: { column: string }) => c.column === 'age');
-    expect(age).toMatchObject({ method: 'wasserstein', drifted: true, threshold: 0.1 });
+    expect(age).toMatchObject({ test: 'wasserstein', drifted: true, threshold: 0.1 });
     const elevel = d.columns.find((c: { column: string }) => c.column === 'elevel');
-    expect(elevel).toMatchObject({ method: 'jensenshannon', drifted: false });
+    expect(elevel).toMatchObject({ test: 'jensenshannon', drifted: false });
     for (const c of d.columns)
       expect(Object.keys(c).sort()).toEqual([
         'approximate',
         'column',
         'drifted',
-        'method',
         'pValue',
         'statistic',
+        'test',
         'threshold',
         'type',
       ]);
@@ -165,6 +165,10 @@ describe('keel data (real binary)', () => {
     const blobs = blobCount();
     const badSchema = path.join(dir, 'schema.yaml');
     fs.writeFileSync(badSchema, 'columns:\n  - name: age\n    type: number\n');
+    const truncated = path.join(dir, 'cut.parquet');
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const pq = Buffer.from(parquetWriteBuffer({ columnData: [{ name: 'a', data: [1, 2, 3], type: 'INT32' }] }));
+    fs.writeFileSync(truncated, pq.subarray(0, pq.length - 20));
     const badExp = path.join(dir, 'bad-exp.yaml');
     fs.writeFileSync(badExp, 'expectations:\n  - check: in_rnage\n    column: age\n');
     const cases: [string[], RegExp][] = [
@@ -172,6 +176,7 @@ describe('keel data (real binary)', () => {
       [['data', 'add', path.join(dir, 'm5.csv'), '--name', 'strict', '--strict'], /m5\.csv: line 3002/],
       [['data', 'add', path.join(dir, 'm1.csv'), '--name', 'x', '--schema', badSchema], /schema\.yaml/],
       [['data', 'add', path.join(dir, 'm1.csv'), '--name', 'bad name'], /Invalid dataset name/],
+      [['data', 'add', truncated, '--name', 'cut'], /cut\.parquet: not a readable Parquet file/],
       [['data', 'check', 'loans@1', '--expect', badExp], /bad-exp\.yaml:2.*in_rnage/],
       [['data', 'show', 'loans@9'], /RESOURCE_DOES_NOT_EXIST/],
     ];

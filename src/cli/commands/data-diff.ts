@@ -24,7 +24,17 @@ export async function run(
         to: d.to,
         schema: d.schema,
         dataset: d.dataset,
-        columns: d.columns.map(({ bins: _bins, ...c }) => ({ ...c, pValue: c.pValue ?? null })),
+        // The fields the issue names, `test` for the statistical test used.
+        columns: d.columns.map((c) => ({
+          column: c.column,
+          type: c.type,
+          test: c.method,
+          statistic: c.statistic,
+          pValue: c.pValue ?? null,
+          threshold: c.threshold,
+          drifted: c.drifted,
+          approximate: c.approximate,
+        })),
       });
     }
     const s = d.schema;
