@@ -3,8 +3,9 @@ import path from 'node:path';
 import { invalidParam } from '../core/errors.js';
 import { DatasetProfiler } from '../stats/profile.js';
 import type { DatasetProfile } from '../stats/types.js';
+import { columnCoercer } from './formats/columnar.js';
 import { detectFormat, openTable } from './formats/index.js';
-import type { BadRow, DataSchema } from './formats/types.js';
+import type { BadRow, DataSchema, TableReader } from './formats/types.js';
 import { type HashCache, hashFiles, walkFiles } from './hashing/index.js';
 import { inferSchema, parseSchemaFile, rowCoercer } from './schema.js';
 import type { DatasetFile } from './versions.js';
@@ -36,6 +37,62 @@ export interface PrepareOptions {
 }
 
 const BAD_KEPT = 100;
+
+/** Rows profiled and rows rejected (the first BAD_KEPT of them kept with their reasons). */
+class Tally {
+  rows = 0;
+  badRows = 0;
+  readonly bad: BadRow[] = [];
+  constructor(private readonly opts: PrepareOptions) {}
+
+  /** Counts a malformed row; in strict mode (for rows this tally typed) it rejects the version. */
+  reject(row: BadRow, typed: boolean): void {
+    if (typed && this.opts.strict) throw invalidParam(`${row.file}:${row.line}: ${row.reason}`, 'row');
+    this.badRows++;
+    if (this.bad.length < BAD_KEPT) this.bad.push(row);
+  }
+
+  /** Counts profiled rows, reporting progress every 100,000. */
+  accept(n: number): void {
+    const before = this.rows;
+    this.rows += n;
+    if (Math.floor(this.rows / 100_000) > Math.floor(before / 100_000)) this.opts.onRows?.(this.rows);
+  }
+}
+
+/** Row formats (CSV, JSON Lines): type each row, profile it, count the ones that do not fit. */
+async function profileRows(
+  reader: TableReader,
+  schema: DataSchema,
+  profiler: DatasetProfiler,
+  tally: Tally,
+): Promise<void> {
+  // The profiler reads each row and keeps none of it: one typed array serves every row.
+  const typed = rowCoercer(reader, schema, { reuse: true });
+  for await (const raw of reader.rows()) {
+    const row = typed(raw);
+    if (Array.isArray(row)) {
+      profiler.addRow(row);
+      tally.accept(1);
+    } else tally.reject(row, true);
+  }
+}
+
+/** Columnar formats (Parquet): type and profile a column at a time, rows that do not fit masked out. */
+async function profileColumns(
+  reader: TableReader,
+  schema: DataSchema,
+  profiler: DatasetProfiler,
+  tally: Tally,
+): Promise<void> {
+  const typeBatch = columnCoercer(reader, schema);
+  for await (const batch of reader.columnBatches!()) {
+    const typed = typeBatch(batch);
+    for (const b of typed.bad) tally.reject(b, true);
+    profiler.addColumns(typed.columns, typed.rowCount, typed.skip);
+    tally.accept(typed.rowCount - typed.bad.length);
+  }
+}
 
 /** Files to store: a file keeps its name, a directory contributes its files relative to itself. */
 export async function resolveInputs(paths: string[]): Promise<{ rel: string; abs: string }[]> {
@@ -83,32 +140,18 @@ export async function prepareVersion(paths: string[], opts: PrepareOptions = {})
   const tabular = inputs.filter((f) => isTabular(f.abs));
   let schema: DataSchema | null = null;
   let profile: DatasetProfile | null = null;
-  const bad: BadRow[] = [];
-  let badRows = 0;
+  const tally = new Tally(opts);
   if (tabular.length > 0) {
     const first = await openTable(tabular[0]!.abs, readOpts);
     schema = (await inferSchema(first, 10_000, override)).schema;
     const profiler = new DatasetProfiler(schema.columns, opts.edges ? { edges: opts.edges } : {});
-    let rows = 0;
     for (const f of tabular) {
       const reader = await openTable(f.abs, readOpts);
-      const typed = rowCoercer(reader, schema);
-      for await (const raw of reader.rows()) {
-        const row = typed(raw);
-        if (Array.isArray(row)) {
-          profiler.addRow(row);
-          if (++rows % 100_000 === 0) opts.onRows?.(rows);
-          continue;
-        }
-        if (opts.strict) throw invalidParam(`${row.file}:${row.line}: ${row.reason}`, 'row');
-        badRows++;
-        if (bad.length < BAD_KEPT) bad.push(row);
-      }
-      badRows += reader.bad.length;
-      for (const b of reader.bad) if (bad.length < BAD_KEPT) bad.push(b);
+      await (reader.columnBatches ? profileColumns : profileRows)(reader, schema, profiler, tally);
+      for (const b of reader.bad) tally.reject(b, false);
     }
-    opts.onRows?.(rows);
-    profile = profiler.finish(badRows);
+    opts.onRows?.(tally.rows);
+    profile = profiler.finish(tally.badRows);
   }
 
   const hashes = await hashFiles(
@@ -123,7 +166,7 @@ export async function prepareVersion(paths: string[], opts: PrepareOptions = {})
     const h = hashes.get(f.abs)!;
     return { path: f.rel, size: h.size, sha256: h.sha256, absPath: f.abs };
   });
-  return { files, rows: profile?.rows ?? 0, badRows, bad, schema, profile };
+  return { files, rows: profile?.rows ?? 0, badRows: tally.badRows, bad: tally.bad, schema, profile };
 }
 
 /** Histogram edges per column of a stored profile (the reference bins for the next version). */

@@ -235,13 +235,74 @@ function asString(v: unknown): string {
   return String(v);
 }
 
+/** Whether `s` starts and ends with a printable ASCII character (no trimming needed). */
+const untrimmed = (s: string): boolean => {
+  const a = s.charCodeAt(0);
+  const z = s.charCodeAt(s.length - 1);
+  return a > 32 && a < 127 && z > 32 && z < 127;
+};
+
+/**
+ * `coerce(s, 'float')` for a string, without a regex for the common case: a plain decimal is read
+ * by `Number`, which agrees with `FLOAT` on every string starting with a digit, sign or dot except
+ * '0x'/'0b'/'0o' prefixes (refused by FLOAT); trailing whitespace `Number` skips is what `coerce`
+ * trims. Anything else (NaN from `Number`: 'inf', 'NA', ...) takes the general path.
+ */
+function floatOf(s: string): Typed | typeof BAD {
+  const c = s.charCodeAt(0);
+  if ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46) {
+    const c1 = s.charCodeAt(1) | 32; // lower case
+    if (!(c === 48 && (c1 === 120 || c1 === 98 || c1 === 111))) {
+      const n = Number(s);
+      if (!Number.isNaN(n)) return n;
+    }
+  }
+  return coerce(s, 'float');
+}
+
+/** `coerce(s, 'integer')` for a string: optional sign and up to 15 digits go straight to `Number`. */
+function integerOf(s: string): Typed | typeof BAD {
+  const n = s.length;
+  if (n > 0 && n <= 15) {
+    let i = s.charCodeAt(0) === 45 || s.charCodeAt(0) === 43 ? 1 : 0;
+    if (i < n) {
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c < 48 || c > 57) break;
+      }
+      if (i === n) return Number(s);
+    }
+  }
+  return coerce(s, 'integer');
+}
+
+/** `coerce(s, 'categorical' | 'text')` for a string: only strings with outer spaces need a trim. */
+function stringOf(s: string): Typed | typeof BAD {
+  if (s.length > 0 && untrimmed(s)) return MISSING.has(s) ? null : s;
+  return coerce(s, 'text');
+}
+
+/** Per column type, `coerce` specialised for string values (any other value goes to `coerce`). */
+const FROM_STRING: Partial<Record<ColumnType, (s: string) => Typed | typeof BAD>> = {
+  float: floatOf,
+  integer: integerOf,
+  categorical: stringOf,
+  text: stringOf,
+};
+
 /**
  * A function typing the rows of `reader` under `schema`, by column name: typed values in schema
  * order, or a BadRow naming the file, line and column that did not fit (or is missing while not
- * nullable). A schema column the file lacks is an error up front.
+ * nullable). A schema column the file lacks is an error up front. With `reuse`, every row is typed
+ * into the same array (the caller must be done with it before typing the next row).
  */
-export function rowCoercer(reader: TableReader, schema: DataSchema): (row: RawRow) => Typed[] | BadRow {
-  const index = schema.columns.map((c) => {
+export function rowCoercer(
+  reader: TableReader,
+  schema: DataSchema,
+  opts: { reuse?: boolean } = {},
+): (row: RawRow) => Typed[] | BadRow {
+  const cols = schema.columns;
+  const index = cols.map((c) => {
     const i = reader.columns.indexOf(c.name);
     if (i < 0)
       throw invalidParam(
@@ -250,20 +311,27 @@ export function rowCoercer(reader: TableReader, schema: DataSchema): (row: RawRo
       );
     return i;
   });
+  const types = cols.map((c) => c.type);
+  const nullable = cols.map((c) => c.nullable);
+  const fast = cols.map((c) => FROM_STRING[c.type]);
+  const width = cols.length;
+  const buffer: Typed[] = new Array<Typed>(width).fill(null);
   return (row) => {
-    const out: Typed[] = [];
-    for (const [j, col] of schema.columns.entries()) {
-      const raw = row.values[index[j]!];
-      const v = coerce(raw, col.type);
+    const values = row.values;
+    const out: Typed[] = opts.reuse ? buffer : [];
+    for (let j = 0; j < width; j++) {
+      const raw = values[index[j]!];
+      const f = fast[j];
+      const v = f !== undefined && typeof raw === 'string' ? f(raw) : coerce(raw, types[j]!);
       if (v === BAD)
         return badValue(
           row,
-          col.name,
-          `value ${JSON.stringify(asString(raw)).slice(0, 60)} is not ${article(col.type)}`,
+          cols[j]!.name,
+          `value ${JSON.stringify(asString(raw)).slice(0, 60)} is not ${article(types[j]!)}`,
         );
-      if (v === null && !col.nullable)
-        return badValue(row, col.name, 'missing value in a non-nullable column');
-      out.push(v);
+      if (v === null && !nullable[j])
+        return badValue(row, cols[j]!.name, 'missing value in a non-nullable column');
+      out[j] = v;
     }
     return out;
   };

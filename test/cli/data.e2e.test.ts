@@ -167,7 +167,9 @@ describe('keel data (real binary)', () => {
     fs.writeFileSync(badSchema, 'columns:\n  - name: age\n    type: number\n');
     const truncated = path.join(dir, 'cut.parquet');
     const { parquetWriteBuffer } = await import('hyparquet-writer');
-    const pq = Buffer.from(parquetWriteBuffer({ columnData: [{ name: 'a', data: [1, 2, 3], type: 'INT32' }] }));
+    const pq = Buffer.from(
+      parquetWriteBuffer({ columnData: [{ name: 'a', data: [1, 2, 3], type: 'INT32' }] }),
+    );
     fs.writeFileSync(truncated, pq.subarray(0, pq.length - 20));
     const badExp = path.join(dir, 'bad-exp.yaml');
     fs.writeFileSync(badExp, 'expectations:\n  - check: in_rnage\n    column: age\n');

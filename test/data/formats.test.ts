@@ -150,6 +150,43 @@ describe('CSV', () => {
     expect((await open('blank.csv', 'a,,c\n1,2,3\n')).reader.columns).toEqual(['a', 'column_2', 'c']);
   });
 
+  it('parses records split across read chunks: quotes, CRLF, a field longer than a chunk', async () => {
+    // Several read chunks long, so records, CRLF pairs and escaped quotes fall on chunk boundaries.
+    const long = `${'x'.repeat(100_000)}\r\n""${'y'.repeat(100_000)}`;
+    const expected: { line: number; values: string[] }[] = [];
+    let text = 'id,note,n\r\n';
+    let line = 2;
+    for (let i = 1; i <= 12_000; i++) {
+      const note = i === 5000 ? long : i % 7 === 0 ? `a "q", ${i}\r\nz` : i % 5 === 0 ? `n,${i}` : `v${i}`;
+      const quoted = i % 5 === 0 || i % 7 === 0 || i === 5000;
+      text += `${i},${quoted ? `"${note.replaceAll('"', '""')}"` : note},${i * 3}\r\n`;
+      expected.push({ line, values: [String(i), note, String(i * 3)] });
+      line += 1 + (note.match(/\r\n/g)?.length ?? 0);
+      if (i % 1000 === 0) {
+        text += '\r\n'; // blank line: skipped, but counted
+        line++;
+      }
+    }
+    const { reader, rows } = await open('chunks.csv', text);
+    expect(reader.bad).toEqual([]);
+    expect(rows.map((r) => ({ line: r.line, values: r.values }))).toEqual(expected);
+  });
+
+  it('reads old Mac files (CR line breaks) and keeps stray quotes in unquoted fields literally', async () => {
+    const mac = await open('mac.csv', 'a,b\r1,"x\ry"\r2,3\r');
+    expect(mac.values).toEqual([
+      ['1', 'x\ry'],
+      ['2', '3'],
+    ]);
+    expect(mac.lines).toEqual([2, 4]);
+    const relaxed = await open('relaxed.csv', `name,height\nbob,5'10"\n"x"y,2\nann,"6'"\n`);
+    expect(relaxed.values).toEqual([
+      ['bob', `5'10"`],
+      ['"x"y', '2'],
+      ['ann', `6'`],
+    ]);
+  });
+
   it('an empty file has no columns and no rows; a missing file is a 400 naming it', async () => {
     const empty = await open('empty.csv', '');
     expect(empty.reader.columns).toEqual([]);

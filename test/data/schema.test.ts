@@ -170,6 +170,92 @@ describe('coerce', () => {
     expect(coerce({ a: 1 }, 'text')).toBe('{"a":1}');
   });
 
+  it('types CSV rows exactly as coerce does, on the fast paths too', async () => {
+    const tricky: Record<string, string[]> = {
+      float: [
+        '523.17',
+        ' 5 ',
+        '5\t',
+        '5.',
+        '.5',
+        '+.5',
+        '-0',
+        '007',
+        '1e3',
+        '1E-3',
+        '1e999',
+        '0',
+        '0x10',
+        '0X10',
+        '0b1',
+        '0o7',
+        '-0x1',
+        'Infinity',
+        '-Infinity',
+        '+inf',
+        'INF',
+        'NaN',
+        'NA',
+        '',
+        ' ',
+        '.',
+        '-',
+        '+',
+        '1_000',
+        '1,5',
+        'e5',
+        '5e',
+      ],
+      integer: [
+        '42',
+        '+42',
+        '-42',
+        '-0',
+        '007',
+        '4.2',
+        '1e3',
+        '999999999999999',
+        '9999999999999999',
+        '99999999999999999999',
+        ' 42 ',
+        '0x1',
+        '',
+        '+',
+        '-',
+        'NA',
+        '٣',
+      ],
+      categorical: ['north3', ' x ', 'NA', ' NA ', '', ' ', 'None', 'é', 'a b', '"q"', '\u00a0y'],
+      text: ['plain', ' padded ', 'null', 'nullx', '\u00a0', 'é '],
+    };
+    for (const [type, values] of Object.entries(tricky)) {
+      const q = (v: string) => `"${v.replaceAll('"', '""')}"`;
+      const reader = await openTable(write(`tricky-${type}.csv`, `v\n${values.map(q).join('\n')}\n`));
+      const schema = { columns: [{ name: 'v', type: type as 'float', nullable: true }] };
+      for (const reuse of [false, true]) {
+        const typed = rowCoercer(reader, schema, { reuse });
+        const got = [];
+        for await (const row of reader.rows()) {
+          const r = typed(row);
+          got.push(Array.isArray(r) ? r[0] : BAD);
+        }
+        expect(got, `${type}${reuse ? ' (reuse)' : ''}`).toEqual(
+          values.map((v) => coerce(v, type as 'float')),
+        );
+      }
+    }
+    const reader = await openTable(write('reuse.csv', 'a\n1\n2\n'));
+    const typed = rowCoercer(
+      reader,
+      { columns: [{ name: 'a', type: 'integer', nullable: true }] },
+      { reuse: true },
+    );
+    const rows = [];
+    for await (const row of reader.rows()) rows.push(typed(row));
+    expect(rows[0]).toBe(rows[1]);
+    expect(rows[1]).toEqual([2]);
+  });
+
   it('parses ISO dates as UTC, years below 100 included', () => {
     expect(parseIsoDatetime('0050-06-01')).toBe(new Date('0050-06-01T00:00:00Z').getTime());
     expect(parseIsoDatetime('2024-01-01T25:00')).toBeNull();

@@ -1,105 +1,305 @@
 import fs from 'node:fs';
-import { type CsvError, parse } from 'csv-parse';
+import { StringDecoder } from 'node:string_decoder';
 import { invalidParam } from '../../core/errors.js';
 import type { BadRow, RawRow, ReadOptions, TableReader } from './types.js';
 
 /**
- * Streaming CSV/TSV reader on csv-parse. The first record is the header; every later record must
- * have exactly as many fields (no `relax_column_count`), otherwise it is a malformed row. Memory is
- * one record plus the stream buffers, except that an unterminated quote swallows the rest of the
- * file into one field: `MAX_RECORD_BYTES` bounds that.
+ * Streaming CSV/TSV reader. The first record is the header; every later record must have exactly
+ * as many fields, otherwise it is a malformed row reported with the physical line it starts on.
+ * Memory is one read chunk plus the record being parsed, except that an unterminated quote
+ * swallows the rest of the file into one field: `MAX_RECORD_BYTES` bounds that.
+ *
+ * Hand-written rather than a library, for speed with exact line numbers. On a 132 MiB file of
+ * 1M rows × 20 columns (this machine): csv-parse took 6.5 s; uDSV parses it in 0.75 s but cannot
+ * report ragged rows or physical lines, and picks its quote handling from the first chunk only;
+ * papaparse took 1.7 s. This reader takes 0.9 s with line numbers: a line without a quote
+ * character (the common case) is `split` on the delimiter; a record with quotes goes through a
+ * full state machine. Semantics follow the csv-parse options this replaced (`bom`,
+ * `skip_empty_lines`, `relax_quotes`, strict column count):
+ * - records end at `\n` or `\r\n` (or at a lone `\r` when the file's first line break is one);
+ * - a field starting with `"` is quoted: `""` is a quote, delimiters and line breaks are data;
+ * - a quote elsewhere (`5'10"`, or text after a closing quote: `"a"b`) is kept literally;
+ * - empty lines are skipped (they still count for line numbers);
+ * - a quote never closed makes the rest of the file one malformed record.
  */
 const MAX_RECORD_BYTES = 32 * 2 ** 20;
-const BREAK = /\r\n|\r|\n/g;
+/** Read size: 64 KiB parsed 1M rows in 0.85 s, 1 MiB in 1.5 s (a batch's rows outlive GC scavenges). */
+const CHUNK_BYTES = 1 << 16;
+const QUOTE = 34; // "
+const LF = 10;
+const CR = 13;
 
-/** Counts line breaks in csv-parse's `raw` text: its `lines` counter double-counts CRLF inside quotes. */
-const breaks = (s: string): number => s.match(BREAK)?.length ?? 0;
-const leadingBreaks = (s: string): number => breaks(/^[\r\n]*/.exec(s)?.[0] ?? '');
+const UNTERMINATED = 'unterminated quoted field (the quote is never closed)';
+const TOO_LARGE = `record larger than ${MAX_RECORD_BYTES / 2 ** 20} MiB (an unterminated quote?)`;
 
-/** One parsed record with the physical line it starts on, or a malformed one with its reason. */
-type Item = { line: number; fields: string[] } | { line: number; error: string };
+/** A parsed record (`values`) or a malformed one (`reason`), both with the line they start on. */
+type Item = RawRow | BadRow;
+
+/** Sentinel: the record runs past the text parsed so far. */
+const MORE = -1;
 
 /**
- * Parses `file` record by record. Line numbers come from counting breaks in each record's raw text
- * (empty lines skipped before a record are part of it), which stays right for CRLF files and quoted
- * newlines whatever the stream's chunking. Skipped (malformed) records are reported by a callback
- * during parsing, ahead of the records still buffered in the stream; `err.records` (records emitted
- * before the skip) puts them back in file order. (`on_record` would number records in order too,
- * but makes csv-parse about 2.5x slower.)
+ * Incremental CSV parser: `feed` text as it is read, then `end()`; each call appends the complete
+ * records (and malformed ones, in file order) to `out`. The first record fixes the field count.
  */
-async function* records(file: string, delimiter: string): AsyncGenerator<Item> {
-  let cursor = 1;
-  // A record's first line is after the blank lines its raw text starts with.
-  const lead = (s: string): number => (s.startsWith('\n') || s.startsWith('\r') ? leadingBreaks(s) : 0);
-  const startOf = (blank: number, total: number): number => {
-    const start = cursor + blank;
-    cursor += total;
-    return start;
-  };
-  // Only counts are kept for a skipped record, not its text: a run of bad rows stays small.
-  const skipped: { after: number; lead: number; total: number; error: string }[] = [];
-  const parser = parse({
-    delimiter,
-    bom: true,
-    raw: true,
-    skip_empty_lines: true,
-    // Real-world files carry stray quotes inside unquoted fields (5'10"); keep them literally.
-    relax_quotes: true,
-    relax_column_count: false,
-    skip_records_with_error: true,
-    max_record_size: MAX_RECORD_BYTES,
-    on_skip: (err, raw) => {
-      const s = raw ?? '';
-      skipped.push({
-        after: Number(err?.records ?? Number.POSITIVE_INFINITY),
-        lead: lead(s),
-        total: breaks(s),
-        error: describe(err),
-      });
-      return undefined;
-    },
-  });
-  const source = fs.createReadStream(file);
-  source.on('error', (e) => parser.destroy(e));
-  source.pipe(parser);
-  let emitted = 0;
-  let head = 0; // next skip to report (an index: shift() would make long runs of bad rows quadratic)
-  try {
-    for await (const rec of parser as AsyncIterable<{ record: string[]; raw: string }>) {
-      for (; head < skipped.length && skipped[head]!.after <= emitted; head++) {
-        const s = skipped[head]!;
-        yield { line: startOf(s.lead, s.total), error: s.error };
-      }
-      if (head > 0 && head === skipped.length) {
-        skipped.length = 0;
-        head = 0;
-      }
-      emitted++;
-      yield { line: startOf(lead(rec.raw), breaks(rec.raw)), fields: rec.record };
+class CsvParser {
+  /** Complete records parsed by the last call; the caller empties it. */
+  readonly out: Item[] = [];
+  /** Set when the rest of the file cannot be parsed (a quote never closed): stop reading. */
+  done = false;
+  private pending = '';
+  /** Text read but not yet joined to `pending`, while waiting for a long quoted record to end. */
+  private parts: string[] = [];
+  private partsLen = 0;
+  /** Parse again only once this much text is waiting (doubles while a quoted record stays open). */
+  private need = 0;
+  private line = 1;
+  private width = -1;
+  private first = true;
+  /** Line-break character: LF (a CR before it is dropped), or CR in old-Mac files. */
+  private nl = '\n';
+  private detected = false;
+  // Scratch of the slow path: where the last record ended and how many line breaks it spans.
+  private recEnd = 0;
+  private breaks = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly delimiter: string,
+  ) {}
+
+  feed(text: string): void {
+    if (this.done || text.length === 0) return;
+    if (this.first) {
+      this.first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    for (const s of skipped.slice(head)) yield { line: startOf(s.lead, s.total), error: s.error };
+    this.parts.push(text);
+    this.partsLen += text.length;
+    const waiting = this.pending.length + this.partsLen;
+    if (waiting < this.need) {
+      if (waiting > MAX_RECORD_BYTES) this.tooLarge();
+      return;
+    }
+    this.run(false);
+  }
+
+  end(): void {
+    if (this.done) return;
+    this.run(true);
+    this.done = true;
+  }
+
+  private tooLarge(): void {
+    this.out.push({ file: this.file, line: this.line, reason: TOO_LARGE });
+    this.parts = [];
+    this.pending = '';
+    this.done = true;
+  }
+
+  private run(eof: boolean): void {
+    const s = this.pending + this.parts.join('');
+    this.parts = [];
+    this.partsLen = 0;
+    this.need = 0;
+    const n = s.length;
+    if (!this.detected) {
+      // The first line break decides: a lone CR makes CR the record separator.
+      const cr = s.indexOf('\r');
+      const lf = s.indexOf('\n');
+      if (cr >= 0 && (lf < 0 || cr < lf)) {
+        if (cr + 1 < n) this.detected = true;
+        if (s.charCodeAt(cr + 1) !== LF && (cr + 1 < n || eof)) this.nl = '\r';
+      } else if (lf >= 0) this.detected = true;
+      if (!this.detected && !eof) {
+        this.pending = s;
+        this.need = 2 * n;
+        if (n > MAX_RECORD_BYTES) this.tooLarge();
+        return;
+      }
+    }
+    const { nl, delimiter, file, out } = this;
+    let pos = 0;
+    let line = this.line;
+    // Next quote at or after `pos` (n when none), so a chunk without quotes is searched once.
+    let quote = s.indexOf('"');
+    if (quote < 0) quote = n;
+    while (pos < n) {
+      let stop = s.indexOf(nl, pos);
+      if (stop < 0) {
+        if (!eof) break;
+        stop = n;
+      }
+      if (quote < pos) {
+        quote = s.indexOf('"', pos);
+        if (quote < 0) quote = n;
+      }
+      if (quote >= stop) {
+        // Fast path: a whole line with no quote in it.
+        let e = stop;
+        if (nl === '\n' && e > pos && s.charCodeAt(e - 1) === CR) e--;
+        if (e > pos) this.record(s.slice(pos, e).split(delimiter), line);
+        line++;
+        pos = stop + 1;
+        continue;
+      }
+      const fields = this.quoted(s, pos, eof);
+      if (fields === undefined) {
+        if (!eof) break;
+        out.push({ file, line, reason: UNTERMINATED });
+        this.done = true;
+        pos = n;
+        break;
+      }
+      this.record(fields, line);
+      line += this.breaks;
+      pos = this.recEnd;
+    }
+    this.line = line;
+    const rest = n - pos;
+    this.pending = rest <= 0 ? '' : s.slice(pos);
+    if (rest > MAX_RECORD_BYTES) this.tooLarge();
+    // A record longer than a chunk (a long quoted field): wait until the text waiting has doubled
+    // before scanning it again, so reading it stays linear.
+    else if (rest > CHUNK_BYTES) this.need = 2 * rest;
+  }
+
+  private record(fields: string[], line: number): void {
+    if (this.width < 0) this.width = fields.length;
+    else if (fields.length !== this.width) {
+      this.out.push({
+        file: this.file,
+        line,
+        reason: `expected ${this.width} fields, got ${fields.length}`,
+      });
+      return;
+    }
+    this.out.push({ file: this.file, line, values: fields });
+  }
+
+  /**
+   * Parses the record at `start`, which has a quote before its first line break. Sets `recEnd` (just
+   * past its line break) and `breaks` (physical lines it spans); undefined when it runs past `s`.
+   */
+  private quoted(s: string, start: number, eof: boolean): string[] | undefined {
+    const { delimiter, nl } = this;
+    const n = s.length;
+    const fields: string[] = [];
+    let breaks = 0;
+    let i = start;
+    for (;;) {
+      // At the start of a field.
+      let value = '';
+      if (i < n && s.charCodeAt(i) === QUOTE) {
+        let j = i + 1;
+        let after: number;
+        for (;;) {
+          const q = s.indexOf('"', j);
+          if (q < 0) return undefined;
+          breaks += countBreaks(s, j, q);
+          value += s.slice(j, q);
+          if (q + 1 >= n && !eof) return undefined; // is it `""` or the closing quote?
+          if (s.charCodeAt(q + 1) === QUOTE) {
+            value += '"';
+            j = q + 2;
+            continue;
+          }
+          i = q + 1;
+          after = this.boundary(s, i, eof);
+          break;
+        }
+        if (after === MORE) return undefined;
+        if (after === 1 && i < n) {
+          fields.push(value);
+          i += delimiter.length;
+          continue;
+        }
+        if (after > 0) {
+          fields.push(value);
+          this.recEnd = after === 1 ? n : i + after - 1;
+          this.breaks = breaks + 1;
+          return fields;
+        }
+        // Text after the closing quote: the field is literal text from here on (relax_quotes).
+        value = `"${value}"`;
+      }
+      // An unquoted field (or the rest of a relaxed one): up to the delimiter or the line break.
+      const d = s.indexOf(delimiter, i);
+      let e = s.indexOf(nl, i);
+      if (e < 0) {
+        if (!eof) return undefined;
+        e = n;
+      }
+      if (d >= 0 && d < e) {
+        fields.push(value + s.slice(i, d));
+        i = d + delimiter.length;
+        continue;
+      }
+      const last = nl === '\n' && e > i && s.charCodeAt(e - 1) === CR ? e - 1 : e;
+      fields.push(value + s.slice(i, last));
+      this.recEnd = e + 1;
+      this.breaks = breaks + 1;
+      return fields;
+    }
+  }
+
+  /**
+   * What follows a closing quote at `i`: 0 = other text (not a boundary), 1 = the delimiter (or
+   * the end of the file), 2 = a line break of one character, 3 = CRLF; MORE = cannot tell yet.
+   * For a line break, `i + result - 1` is just past it.
+   */
+  private boundary(s: string, i: number, eof: boolean): number {
+    const n = s.length;
+    if (i >= n) return eof ? 1 : MORE;
+    const c = s.charCodeAt(i);
+    if (this.nl === '\n') {
+      if (c === LF) return 2;
+      if (c === CR) {
+        if (i + 1 >= n) return eof ? 0 : MORE;
+        return s.charCodeAt(i + 1) === LF ? 3 : 0;
+      }
+    } else if (c === CR) return 2;
+    if (s.startsWith(this.delimiter, i)) return 1;
+    if (i + this.delimiter.length > n && !eof && this.delimiter.startsWith(s.slice(i))) return MORE;
+    return 0;
+  }
+}
+
+/** Physical line breaks (CRLF, LF or a lone CR) in `s[from, to)`. */
+function countBreaks(s: string, from: number, to: number): number {
+  let k = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === LF) k++;
+    else if (c === CR && s.charCodeAt(i + 1) !== LF) k++;
+  }
+  return k;
+}
+
+/**
+ * The records of `file` in order, a read chunk's worth at a time (the caller must not keep a batch
+ * past the next one). Reading stops when the caller does.
+ */
+async function* batches(file: string, delimiter: string): AsyncGenerator<Item[]> {
+  const parser = new CsvParser(file, delimiter);
+  const decoder = new StringDecoder('utf8');
+  const source = fs.createReadStream(file, { highWaterMark: CHUNK_BYTES });
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      parser.feed(decoder.write(chunk));
+      if (parser.out.length > 0) {
+        yield parser.out;
+        parser.out.length = 0;
+      }
+      if (parser.done) return;
+    }
+    parser.feed(decoder.end());
+    parser.end();
+    if (parser.out.length > 0) yield parser.out;
   } catch (e) {
     throw readError(file, e);
   } finally {
     source.destroy();
-    parser.destroy();
-  }
-}
-
-function describe(err: CsvError | undefined): string {
-  if (!err) return 'malformed record';
-  switch (err.code) {
-    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
-      return err.message.replace(
-        /^Invalid Record Length: expect (\d+), got (\d+).*$/s,
-        'expected $1 fields, got $2',
-      );
-    case 'CSV_QUOTE_NOT_CLOSED':
-      return 'unterminated quoted field (the quote is never closed)';
-    case 'CSV_MAX_RECORD_SIZE':
-      return `record larger than ${MAX_RECORD_BYTES / 2 ** 20} MiB (an unterminated quote?)`;
-    default:
-      return err.message.replace(/ at line \d+.*$/s, '');
   }
 }
 
@@ -107,7 +307,6 @@ function readError(file: string, e: unknown): Error {
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'ENOENT') return invalidParam(`${file}: no such file`, 'file');
   if (err.code === 'EISDIR') return invalidParam(`${file}: is a directory, not a CSV file`, 'file');
-  if (err.code?.startsWith('CSV_')) return invalidParam(`${file}: ${err.message}`, 'file');
   return err;
 }
 
@@ -128,9 +327,11 @@ export async function openCsv(file: string, opts: ReadOptions = {}): Promise<Tab
   const delimiter = opts.delimiter ?? ',';
   if (delimiter.length === 0) throw invalidParam('CSV delimiter must not be empty', 'delimiter');
   let header: string[] | undefined;
-  for await (const item of records(file, delimiter)) {
-    if ('error' in item) throw invalidParam(`${file}: line ${item.line}: bad header: ${item.error}`, 'file');
-    header = item.fields;
+  for await (const batch of batches(file, delimiter)) {
+    const item = batch[0]!;
+    if ('reason' in item)
+      throw invalidParam(`${file}: line ${item.line}: bad header: ${item.reason}`, 'file');
+    header = item.values as string[];
     break;
   }
   const columns = header ? headerColumns(file, header) : [];
@@ -144,17 +345,17 @@ export async function openCsv(file: string, opts: ReadOptions = {}): Promise<Tab
     async *rows(): AsyncGenerator<RawRow> {
       bad.length = 0;
       let first = true;
-      for await (const item of records(file, delimiter)) {
-        if (first) {
-          first = false;
-          continue;
+      for await (const batch of batches(file, delimiter)) {
+        for (let k = first ? 1 : 0; k < batch.length; k++) {
+          const item = batch[k]!;
+          if ('reason' in item) {
+            if (opts.strict) throw invalidParam(`${file}: line ${item.line}: ${item.reason}`, 'file');
+            bad.push(item);
+            continue;
+          }
+          yield item;
         }
-        if ('error' in item) {
-          if (opts.strict) throw invalidParam(`${file}: line ${item.line}: ${item.error}`, 'file');
-          bad.push({ file, line: item.line, reason: item.error });
-          continue;
-        }
-        yield { file, line: item.line, values: item.fields };
+        first = false;
       }
     },
   };

@@ -24,6 +24,12 @@ export interface TableReader {
   /** Streams well-formed rows; malformed ones are appended to `bad` (or throw in strict mode). */
   rows(): AsyncGenerator<RawRow>;
   bad: BadRow[];
+  /**
+   * Columnar formats only (Parquet): the same rows as `rows()`, a batch (row group) at a time, as
+   * one array per column in `columns` order, each `rowCount` long; row `i` of a batch is line
+   * `firstRow + i`. Missing values are null (or NaN in a Float64Array). See `columnar.ts`.
+   */
+  columnBatches?(): AsyncGenerator<{ firstRow: number; rowCount: number; columns: ArrayLike<unknown>[] }>;
 }
 
 export interface ReadOptions {
