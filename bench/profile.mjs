@@ -2,7 +2,6 @@
 // DatasetProfiler, in-process. Target: well under 3 s (the whole CSV pipeline has 5 s).
 // Rows are generated in chunks outside the timed section; category strings are built fresh per
 // row (as a CSV parser hands them over), so their hashing is paid for as in real use.
-
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { seededRandom } from '../dist/core/random.js';
@@ -14,6 +13,26 @@ const CHUNK = 10_000;
 const CARDINALITIES = [2, 3, 5, 10, 20, 50, 100, 500, 1000, 5000];
 
 const rng = seededRandom;
+
+function makeChunk(rand, n) {
+  const rows = new Array(n);
+  for (let r = 0; r < n; r++) {
+    const row = new Array(20);
+    // Numeric: integers, floats across magnitudes, negatives, a skewed one, 1 % missing in two.
+    row[0] = 20 + Math.floor(rand() * 61);
+    row[1] = 20_000 + rand() * 130_000;
+    row[2] = rand() < 0.01 ? null : (rand() - 0.5) * 1000;
+    row[3] = Math.exp(rand() * 10);
+    row[4] = Math.floor(rand() * 5);
+    row[5] = rand();
+    row[6] = 1_700_000_000_000 + Math.floor(rand() * 86_400_000);
+    row[7] = rand() < 0.01 ? null : Math.floor(rand() * 1_000_000);
+    row[8] = (rand() + rand() + rand() - 1.5) * 3;
+    row[9] = rand() * 1e-3;
+    for (let c = 0; c < 10; c++) {
+      const k = Math.floor(rand() ** 2 * CARDINALITIES[c]);
+      row[10 + c] = `v${k}`;
+    }
     rows[r] = row;
   }
   return rows;
