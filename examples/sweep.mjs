@@ -31,8 +31,10 @@ function evaluate(w, b, X, y) {
 }
 
 /** Trains one configuration and logs it as one run. */
-async function trainRun(keel, experimentName, data, { lr, l2, epochs }) {
+async function trainRun(keel, experimentName, data, { lr, l2, epochs }, datasetRef) {
   const run = await keel.startRun({ experimentName, runName: `lr${lr}-l2${l2}`, tags: { model: 'logreg' } });
+  // Lineage: the run records which dataset version it trained on.
+  if (datasetRef) await keel.datasets.logInput(run.runId, datasetRef, 'training');
   run.logParams({
     lr: String(lr),
     l2: String(l2),
@@ -64,9 +66,12 @@ async function trainRun(keel, experimentName, data, { lr, l2, epochs }) {
   return run.runId;
 }
 
-export async function sweep(url, experimentName = 'loan-approval') {
+/** The applicants the sweep trains on (the demo also stores them as dataset `loans@1`). */
+export const trainingRows = () => sample({ seed: 2024, fn: 7, labelNoise: 0.05 }, 3000);
+
+export async function sweep(url, experimentName = 'loan-approval', datasetRef) {
   const keel = new Keel({ url, token: process.env.KEEL_TOKEN });
-  const rows = sample({ seed: 2024, fn: 7, labelNoise: 0.05 }, 3000);
+  const rows = trainingRows();
   const toX = standardiser(rows.slice(0, 2400));
   const X = rows.map(toX);
   const y = rows.map((r) => r.approved);
@@ -75,7 +80,7 @@ export async function sweep(url, experimentName = 'loan-approval') {
   for (const lr of [0.1, 0.03, 0.01]) for (const l2 of [0, 0.001]) grid.push({ lr, l2, epochs: 25 });
   const ids = [];
   for (const cfg of grid) {
-    ids.push(await trainRun(keel, experimentName, data, cfg));
+    ids.push(await trainRun(keel, experimentName, data, cfg, datasetRef));
     process.stdout.write(`  trained lr=${cfg.lr} l2=${cfg.l2}\n`);
   }
   return ids;

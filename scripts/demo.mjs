@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sweep } from '../examples/sweep.mjs';
+import { sample } from '../dist/data/generators/agrawal.js';
+import { sweep, trainingRows } from '../examples/sweep.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.join(ROOT, '.keel-demo');
@@ -39,14 +40,54 @@ for (let i = 0; ; i++) {
 
 const cli = (...args) => {
   process.stdout.write(`$ keel ${args.join(' ')}\n`);
-  process.stdout.write(
-    execFileSync(process.execPath, [keelBin, '--url', url, ...args], { encoding: 'utf8' }),
-  );
+  try {
+    const out = execFileSync(process.execPath, [keelBin, '--url', url, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    process.stdout.write(out);
+  } catch (e) {
+    // `keel data check` exits 1 when a check fails: show its report and the exit code.
+    process.stdout.write(`${e.stdout ?? ''}${e.stderr ?? ''}(exit code ${e.status})\n`);
+  }
 };
 
+const COLUMNS = [
+  'salary',
+  'commission',
+  'age',
+  'elevel',
+  'car',
+  'zipcode',
+  'hvalue',
+  'hyears',
+  'loan',
+  'approved',
+];
+const writeCsv = (file, rows) => {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const lines = rows.map((r) =>
+    COLUMNS.map((c) => (Number.isInteger(r[c]) ? r[c] : r[c].toFixed(2))).join(','),
+  );
+  fs.writeFileSync(file, `${COLUMNS.join(',')}\n${lines.join('\n')}\n`);
+};
+const incoming = path.join(dataDir, 'incoming');
+
 try {
-  step('training a sweep of 6 logistic-regression runs, logging through the SDK');
-  const ids = await sweep(url, 'loan-approval');
+  step('versioning the training data: months 1–2 of loan applicants');
+  writeCsv(path.join(incoming, 'months-1-2.csv'), trainingRows());
+  cli(
+    'data',
+    'add',
+    path.join(incoming, 'months-1-2.csv'),
+    '--name',
+    'loans',
+    '-m',
+    'applicants, months 1-2',
+  );
+
+  step('training a sweep of 6 logistic-regression runs on loans@1, logging through the SDK');
+  const ids = await sweep(url, 'loan-approval', 'loans@1');
   step('the runs, best validation accuracy first');
   cli('runs', 'ls', '-e', 'loan-approval', '--order-by', 'metrics.val_accuracy DESC');
   step('the top three side by side');
@@ -73,11 +114,24 @@ try {
   cli('runs', 'compare', ...top);
   step('an MLflow-style search over the same server');
   cli('runs', 'ls', '-e', 'loan-approval', '--filter', "metrics.val_accuracy > 0.8 and params.l2 = '0'");
+  step('month 5: the applicant population shifts (older, lower salaries)');
+  writeCsv(
+    path.join(incoming, 'month-5.csv'),
+    sample({ seed: 5, fn: 5, labelNoise: 0.05, ageShift: 12, salaryScale: 0.8 }, 3000),
+  );
+  cli('data', 'add', path.join(incoming, 'month-5.csv'), '--name', 'loans', '-m', 'applicants, month 5');
+  cli('data', 'diff', 'loans@1', 'loans@2', '--html', path.join(dataDir, 'drift-report.html'));
+  step('data-quality expectations learned from loans@1, checked against loans@2');
+  cli('data', 'suggest', 'loans@1', '-o', path.join(dataDir, 'expectations.yaml'));
+  cli('data', 'check', 'loans@2', '--expect', path.join(dataDir, 'expectations.yaml'));
+  step('lineage: which runs trained on loans@1');
+  cli('data', 'show', 'loans@1');
+
   step('the audit trail and its hash chain');
   cli('audit', 'list', '--object', `run:${ids[0]}`);
   cli('audit', 'verify');
   step(
-    `done. The data stays in ${path.relative(ROOT, dataDir)}/: \`npx keel --data-dir ${path.relative(ROOT, dataDir)} runs ls -e loan-approval\``,
+    `done. Open ${path.relative(ROOT, dataDir)}/drift-report.html for the drift report; the data stays in ${path.relative(ROOT, dataDir)}/ (\`npx keel --data-dir ${path.relative(ROOT, dataDir)} data ls\`)`,
   );
 } finally {
   server.kill('SIGTERM');
