@@ -101,7 +101,7 @@ export async function benchData() {
     // Two stored versions, the second profiled on the first's edges as `keel data add` does.
     const ctx = await openContext(storageConfigFrom({ dataDir: path.join(dir, '.keel') }, {}));
     try {
-      const store = async (file, prepared) => {
+      const store = async (prepared) => {
         for (const f of prepared.files) await ctx.blobs.put(fs.createReadStream(f.absPath));
         const { absPath: _a, ...meta } = prepared.files[0];
         return createVersion(
@@ -117,11 +117,11 @@ export async function benchData() {
           'bench',
         );
       };
-      await store('ref.csv', csv.out);
+      await store(csv.out);
       const edges = Object.fromEntries(
         csv.out.profile.columns.filter((c) => c.histogram).map((c) => [c.name, c.histogram.edges]),
       );
-      await store('cur.csv', await prepareVersion([path.join(dir, 'cur.csv')], { edges }));
+      await store(await prepareVersion([path.join(dir, 'cur.csv')], { edges }));
       const diff = await timed(async () => {
         const [a, b] = await Promise.all([
           resolveVersion(ctx.store.db, 'bench@1'),

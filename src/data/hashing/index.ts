@@ -49,10 +49,10 @@ export async function hashFiles(paths: string[], opts: HashOptions = {}): Promis
   const stamps = await mapLimit(unique, STAT_CONCURRENCY, stampOf);
   const total = stamps.reduce((s, st) => s + st.size, 0);
   let done = 0;
-  const todo: number[] = [];
+  const pending: number[] = [];
   for (const [i, p] of unique.entries()) {
     const sha256 = opts.cache?.lookup(path.resolve(p), stamps[i]!);
-    if (sha256 === undefined) todo.push(i);
+    if (sha256 === undefined) pending.push(i);
     else {
       results.set(p, { sha256, size: stamps[i]!.size });
       results.cached++;
@@ -64,16 +64,16 @@ export async function hashFiles(paths: string[], opts: HashOptions = {}): Promis
     opts.onProgress?.(done, total);
   };
   opts.onProgress?.(done, total);
-  if (todo.length > 0) {
+  if (pending.length > 0) {
     const hashes = await hashSome(
       unique,
-      todo,
+      pending,
       stamps,
       opts.workers ?? os.availableParallelism(),
       progress,
       results,
     );
-    for (const i of todo) {
+    for (const i of pending) {
       const { sha256, size, stamp } = hashes[i]!;
       results.set(unique[i]!, { sha256, size });
       // Cache a hash only if the file did not change between the stat above and its last byte read.
@@ -82,7 +82,7 @@ export async function hashFiles(paths: string[], opts: HashOptions = {}): Promis
         stamp.inode === before.inode && stamp.size === before.size && stamp.mtimeMs === before.mtimeMs;
       if (same && size === before.size) opts.cache?.store(path.resolve(unique[i]!), before, sha256);
     }
-    results.hashed = todo.length;
+    results.hashed = pending.length;
     // Files can change size while hashed: end on exactly total so a progress bar completes.
     if (done !== total) {
       done = total;
@@ -93,20 +93,20 @@ export async function hashFiles(paths: string[], opts: HashOptions = {}): Promis
   return results;
 }
 
-/** Hashes the files at `todo` indices: in a worker pool when it pays, else on this thread. */
+/** Hashes the files at `pending` indices: in a worker pool when it pays, else on this thread. */
 async function hashSome(
   paths: string[],
-  todo: number[],
+  pending: number[],
   stamps: FileStamp[],
   maxWorkers: number,
   progress: (bytes: number) => void,
   results: HashResults,
 ): Promise<HashedFile[]> {
-  const bytes = todo.reduce((s, i) => s + stamps[i]!.size, 0);
-  const order = [...todo].sort((a, b) => stamps[b]!.size - stamps[a]!.size);
+  const bytes = pending.reduce((s, i) => s + stamps[i]!.size, 0);
+  const order = [...pending].sort((a, b) => stamps[b]!.size - stamps[a]!.size);
   const url = workerUrl();
-  const threads = Math.min(maxWorkers, todo.length);
-  if (url && threads > 1 && (todo.length >= POOL_MIN_FILES || bytes >= POOL_MIN_BYTES)) {
+  const threads = Math.min(maxWorkers, pending.length);
+  if (url && threads > 1 && (pending.length >= POOL_MIN_FILES || bytes >= POOL_MIN_BYTES)) {
     results.threads = threads;
     try {
       return await hashInWorkers(url, paths, order, threads, progress);
