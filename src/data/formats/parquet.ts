@@ -9,6 +9,9 @@ import {
   type RowGroup,
   type SchemaTree,
 } from 'hyparquet';
+// The page-level functions are hyparquet's own (exported under hyparquet/src): decoding flat
+// columns page by page skips its row assembly, which was most of the read time. They are not
+// its stable API, so package.json pins hyparquet exactly; tests compare against parquetRead.
 import { parquetHeader, readPage } from 'hyparquet/src/column.js';
 import { convert, convertWithDictionary, DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
