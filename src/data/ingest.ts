@@ -4,7 +4,7 @@ import { invalidParam } from '../core/errors.js';
 import { DatasetProfiler } from '../stats/profile.js';
 import type { DatasetProfile } from '../stats/types.js';
 import { columnCoercer } from './formats/columnar.js';
-import { detectFormat, openTable } from './formats/index.js';
+import { isTabular, openTable } from './formats/index.js';
 import type { BadRow, DataSchema, TableReader } from './formats/types.js';
 import { type HashCache, hashFiles, walkFiles } from './hashing/index.js';
 import { inferSchema, parseSchemaFile, rowCoercer } from './schema.js';
@@ -117,15 +117,6 @@ export async function resolveInputs(paths: string[]): Promise<{ rel: string; abs
   }
   return out.sort((a, b) => (a.rel < b.rel ? -1 : 1));
 }
-
-const isTabular = (file: string): boolean => {
-  try {
-    detectFormat(file);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Everything `keel data add` computes before anything is stored: hashes (in parallel, cached),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { KeelError } from '../../core/errors.js';
-import { detectFormat, openTable } from '../../data/formats/index.js';
+import { isTabular, openTable } from '../../data/formats/index.js';
 import { evaluate, planChecks, RowChecker, summarize } from '../../data/quality/checks.js';
 import { readExpectations } from '../../data/quality/expectations.js';
 import { checkReportJson, formatCheckReport } from '../../data/quality/report.js';
@@ -12,15 +12,6 @@ import { rowCoercer } from '../../data/schema.js';
 import { withKeel } from '../connect.js';
 import { materialize } from '../materialize.js';
 import { printJson } from '../output.js';
-
-const tabular = (p: string): boolean => {
-  try {
-    detectFormat(p);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * `keel data check loans@3 --expect expectations.yaml`: checks answerable from the stored profile
@@ -41,7 +32,7 @@ export async function run(
     if (plan.needsRows) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-check-'));
       try {
-        const files = v.files.filter((f) => tabular(f.path));
+        const files = v.files.filter((f) => isTabular(f.path));
         await materialize(keel, `fetch ${v.ref}`, files, dir);
         const checker = new RowChecker(
           plan.rowChecks,

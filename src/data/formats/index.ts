@@ -46,3 +46,13 @@ export async function openTable(file: string, opts: ReadOptions = {}): Promise<T
       throw invalidParam(`unknown table format "${String(format)}"`, 'format');
   }
 }
+
+/** Whether a file is one Keel reads as a table (by extension); other files are stored unprofiled. */
+export function isTabular(file: string): boolean {
+  try {
+    detectFormat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
