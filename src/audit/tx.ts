@@ -6,6 +6,19 @@ import { type AuditEvent, appendAudit } from './log.js';
 export type Actor = string;
 
 /**
+ * Runs `write`, turning a unique-constraint violation (a concurrent writer took the name between
+ * our check and our insert) into the given typed error instead of a 500.
+ */
+export async function uniquely<T>(ctx: Context, write: () => Promise<T>, clash: () => Error): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (ctx.store.adapter.isUniqueViolation(e)) throw clash();
+    throw e;
+  }
+}
+
+/**
  * Runs `fn` in one transaction and appends the audit entries it returns in the same
  * transaction: the change and its record commit together or not at all.
  */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Actor, audited } from '../audit/tx.js';
+import { type Actor, audited, uniquely } from '../audit/tx.js';
 import type { Context } from '../context.js';
 import { alreadyExists, invalidParam, notFound } from '../core/errors.js';
 import { newId, sha256Hex } from '../core/ids.js';
@@ -28,33 +28,38 @@ export async function createToken(
     throw invalidParam(`Invalid role '${role}': expected one of ${ROLES.join(', ')}`, 'role');
   const token = `keel_${randomBytes(32).toString('base64url')}`;
   const now = ctx.clock.now();
-  await audited(
+  await uniquely(
     ctx,
-    async (trx) => {
-      const clash = await trx
-        .selectFrom('api_tokens')
-        .select('name')
-        .where('name', '=', name)
-        .executeTakeFirst();
-      if (clash) throw alreadyExists(`Token '${name}' already exists`);
-      await trx
-        .insertInto('api_tokens')
-        .values({
-          token_id: newId(),
-          name,
-          role,
-          token_hash: sha256Hex(token),
-          created_at: now,
-          last_used_at: null,
-          revoked_at: null,
-        })
-        .execute();
-      return {
-        result: undefined,
-        audit: { action: 'token.create', objectType: 'token', objectId: name, after: { role } },
-      };
-    },
-    actor,
+    () =>
+      audited(
+        ctx,
+        async (trx) => {
+          const clash = await trx
+            .selectFrom('api_tokens')
+            .select('name')
+            .where('name', '=', name)
+            .executeTakeFirst();
+          if (clash) throw alreadyExists(`Token '${name}' already exists`);
+          await trx
+            .insertInto('api_tokens')
+            .values({
+              token_id: newId(),
+              name,
+              role,
+              token_hash: sha256Hex(token),
+              created_at: now,
+              last_used_at: null,
+              revoked_at: null,
+            })
+            .execute();
+          return {
+            result: undefined,
+            audit: { action: 'token.create', objectType: 'token', objectId: name, after: { role } },
+          };
+        },
+        actor,
+      ),
+    () => alreadyExists(`Token '${name}' already exists`),
   );
   return { token, info: { name, role, createdAt: now, lastUsedAt: null, revokedAt: null } };
 }

@@ -118,6 +118,26 @@ export async function createVersion(
       );
   }
   const hash = contentHash(files);
+  // Two writers adding to one dataset at once both pick max(version) + 1; the loser of the unique
+  // (name, version) constraint simply tries again with the next number.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await insertVersion(ctx, input, files, hash, actor);
+    } catch (e) {
+      if (attempt >= 20 || !ctx.store.adapter.isUniqueViolation(e)) throw e;
+      // Jitter, so racing writers do not retry in lockstep.
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+  }
+}
+
+async function insertVersion(
+  ctx: Context,
+  input: NewVersion,
+  files: DatasetFile[],
+  hash: string,
+  actor: Actor,
+): Promise<{ version: DatasetVersion; created: boolean }> {
   return audited<{ version: DatasetVersion; created: boolean }>(
     ctx,
     async (trx) => {

@@ -20,6 +20,8 @@ export interface DialectAdapter {
   binaryText(col: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /** Max bind parameters per statement; bulk inserts are chunked below it. */
   readonly maxParams: number;
+  /** Whether a driver error is a unique/primary-key violation (a concurrent writer got there first). */
+  isUniqueViolation(e: unknown): boolean;
   /** Appends metric history rows: the ingestion hot path, so each dialect uses its fastest form. */
   insertMetrics(db: Kysely<Schema>, rows: MetricRow[]): Promise<void>;
 }
@@ -55,6 +57,8 @@ export const sqliteAdapter: DialectAdapter = {
   binaryText: (col) => col,
   maxParams: 32_000,
   insertMetrics: (db, rows) => insertMetricsValues(db, rows, 32_000),
+  isUniqueViolation: (e) =>
+    /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(String((e as { code?: unknown }).code)),
 };
 
 export const postgresAdapter: DialectAdapter = {
@@ -64,4 +68,5 @@ export const postgresAdapter: DialectAdapter = {
   binaryText: (col) => col.modifyFront(sql`collate "C"`),
   maxParams: 65_000,
   insertMetrics: insertMetricsUnnest,
+  isUniqueViolation: (e) => (e as { code?: unknown }).code === '23505',
 };

@@ -1,4 +1,4 @@
-import { type Actor, audited } from '../audit/tx.js';
+import { type Actor, audited, uniquely } from '../audit/tx.js';
 import type { Context } from '../context.js';
 import { alreadyExists, invalidParam, notFound } from '../core/errors.js';
 import { newExperimentId } from '../core/ids.js';
@@ -65,52 +65,57 @@ export async function createExperiment(
   validateArtifactLocation(input.artifactLocation);
   const tags = input.tags ?? [];
   for (const t of tags) validateTag(t);
-  return audited(
+  return uniquely(
     ctx,
-    async (trx) => {
-      const existing = await trx
-        .selectFrom('experiments')
-        .select('lifecycle_stage')
-        .where('name', '=', input.name)
-        .executeTakeFirst();
-      if (existing) {
-        throw alreadyExists(
-          existing.lifecycle_stage === 'deleted'
-            ? `Experiment '${input.name}' already exists in deleted state. You can restore the experiment, or permanently delete it before creating a new one with that name.`
-            : `Experiment '${input.name}' already exists.`,
-        );
-      }
-      const now = ctx.clock.now();
-      const id = newExperimentId(now);
-      await trx
-        .insertInto('experiments')
-        .values({
-          experiment_id: id,
-          name: input.name,
-          artifact_location: input.artifactLocation || `mlflow-artifacts:/${id}`,
-          lifecycle_stage: 'active',
-          creation_time: now,
-          last_update_time: now,
-        })
-        .execute();
-      const unique = new Map(tags.map((t) => [t.key, t.value]));
-      if (unique.size > 0) {
-        await trx
-          .insertInto('experiment_tags')
-          .values([...unique].map(([key, value]) => ({ experiment_id: id, key, value })))
-          .execute();
-      }
-      return {
-        result: id,
-        audit: {
-          action: 'experiment.create',
-          objectType: 'experiment',
-          objectId: id,
-          after: { name: input.name },
+    () =>
+      audited(
+        ctx,
+        async (trx) => {
+          const existing = await trx
+            .selectFrom('experiments')
+            .select('lifecycle_stage')
+            .where('name', '=', input.name)
+            .executeTakeFirst();
+          if (existing) {
+            throw alreadyExists(
+              existing.lifecycle_stage === 'deleted'
+                ? `Experiment '${input.name}' already exists in deleted state. You can restore the experiment, or permanently delete it before creating a new one with that name.`
+                : `Experiment '${input.name}' already exists.`,
+            );
+          }
+          const now = ctx.clock.now();
+          const id = newExperimentId(now);
+          await trx
+            .insertInto('experiments')
+            .values({
+              experiment_id: id,
+              name: input.name,
+              artifact_location: input.artifactLocation || `mlflow-artifacts:/${id}`,
+              lifecycle_stage: 'active',
+              creation_time: now,
+              last_update_time: now,
+            })
+            .execute();
+          const unique = new Map(tags.map((t) => [t.key, t.value]));
+          if (unique.size > 0) {
+            await trx
+              .insertInto('experiment_tags')
+              .values([...unique].map(([key, value]) => ({ experiment_id: id, key, value })))
+              .execute();
+          }
+          return {
+            result: id,
+            audit: {
+              action: 'experiment.create',
+              objectType: 'experiment',
+              objectId: id,
+              after: { name: input.name },
+            },
+          };
         },
-      };
-    },
-    actor,
+        actor,
+      ),
+    () => alreadyExists(`Experiment '${input.name}' already exists.`),
   );
 }
 
@@ -225,37 +230,42 @@ export async function renameExperiment(
   actor: Actor,
 ): Promise<void> {
   validateName(newName);
-  await audited(
+  await uniquely(
     ctx,
-    async (trx) => {
-      const row = await requireRow(trx, id);
-      if (row.lifecycle_stage !== 'active') {
-        throw invalidParam(`Cannot rename a non-active experiment ${id}`, 'experiment_id');
-      }
-      if (row.name === newName) return { result: undefined, audit: null };
-      const clash = await trx
-        .selectFrom('experiments')
-        .select('experiment_id')
-        .where('name', '=', newName)
-        .executeTakeFirst();
-      if (clash) throw alreadyExists(`Experiment '${newName}' already exists.`);
-      await trx
-        .updateTable('experiments')
-        .set({ name: newName, last_update_time: ctx.clock.now() })
-        .where('experiment_id', '=', id)
-        .execute();
-      return {
-        result: undefined,
-        audit: {
-          action: 'experiment.rename',
-          objectType: 'experiment',
-          objectId: id,
-          before: { name: row.name },
-          after: { name: newName },
+    () =>
+      audited(
+        ctx,
+        async (trx) => {
+          const row = await requireRow(trx, id);
+          if (row.lifecycle_stage !== 'active') {
+            throw invalidParam(`Cannot rename a non-active experiment ${id}`, 'experiment_id');
+          }
+          if (row.name === newName) return { result: undefined, audit: null };
+          const clash = await trx
+            .selectFrom('experiments')
+            .select('experiment_id')
+            .where('name', '=', newName)
+            .executeTakeFirst();
+          if (clash) throw alreadyExists(`Experiment '${newName}' already exists.`);
+          await trx
+            .updateTable('experiments')
+            .set({ name: newName, last_update_time: ctx.clock.now() })
+            .where('experiment_id', '=', id)
+            .execute();
+          return {
+            result: undefined,
+            audit: {
+              action: 'experiment.rename',
+              objectType: 'experiment',
+              objectId: id,
+              before: { name: row.name },
+              after: { name: newName },
+            },
+          };
         },
-      };
-    },
-    actor,
+        actor,
+      ),
+    () => alreadyExists(`Experiment '${newName}' already exists.`),
   );
 }
 

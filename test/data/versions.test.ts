@@ -151,4 +151,23 @@ describe.each(DIALECTS)('dataset versions over /api/v1 (%s)', (dialect) => {
     const shown = await call('GET', '/api/v1/datasets/loans');
     expect(shown.body.runs).toEqual([{ runId: run.info.runId, runName: 'train', context: 'training' }]);
   });
+
+  it('with tokens: HEAD answers blob presence for any reader, uploads need an editor', async () => {
+    const { createToken } = await import('../../src/auth/tokens.js');
+    const viewer = (await createToken(env.ctx, 'reader', 'viewer', 'local')).token;
+    const editor = (await createToken(env.ctx, 'writer', 'editor', 'local')).token;
+    const buf = Buffer.from('a,b\n1,2\n');
+    const sha = sha256Hex(buf);
+    const as = (token: string, method: 'HEAD' | 'PUT', payload?: Buffer) =>
+      env.app.inject({
+        method,
+        url: `/api/v1/blobs/${sha}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+        ...(payload ? { payload } : {}),
+      });
+    expect((await as(viewer, 'HEAD')).statusCode).toBe(404);
+    expect((await as(viewer, 'PUT', buf)).statusCode).toBe(403);
+    expect((await as(editor, 'PUT', buf)).statusCode).toBe(200);
+    expect((await as(viewer, 'HEAD')).statusCode).toBe(200);
+  });
 });
