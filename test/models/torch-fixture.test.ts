@@ -40,8 +40,8 @@ describe('a PyTorch-exported ONNX model', () => {
     const probs = out.probabilities!;
     expect(probs.dims).toEqual([expected.inputs.length, 2]);
     const got = probs.data as number[];
-    expected.probabilities
-      .flat()
-      .forEach((p, i) => expect(Math.abs((got[i] as number) - p)).toBeLessThan(1e-6));
+    for (const [i, p] of expected.probabilities.flat().entries()) {
+      expect(Math.abs((got[i] as number) - p)).toBeLessThan(1e-6);
+    }
   });
 });
