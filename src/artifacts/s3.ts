@@ -190,7 +190,7 @@ export class S3BlobStore implements BlobStore {
       await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource }));
       return;
     }
-    // S3 refuses CopyObject above 5 GiB. s3rver answers NotImplemented to UploadPartCopy, so this
+    // S3 refuses CopyObject above 5 GiB. s3rver (the test server) lacks UploadPartCopy, so this
     // path is only exercised against real S3 / MinIO; copyPartRanges() is unit-tested instead.
     const { UploadId } = await this.client.send(
       new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: to }),
