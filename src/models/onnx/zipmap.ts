@@ -23,25 +23,26 @@ export function withoutZipMap(bytes: Uint8Array): Unzipped | null {
   const g = m.graph;
   const outputs = new Set(g.output.map((o) => o.name));
   const zipmaps = g.node.filter(
-    (n) => n.opType === 'ZipMap' && n.domain === 'ai.onnx.ml' && outputs.has(n.output[0] ?? ''),
+    (n) => n.opType === 'ZipMap' && n.domain === 'ai.onnx.ml' && outputs.has(n.output?.[0] ?? ''),
   );
   if (zipmaps.length === 0) return null;
   const replaced: Record<string, string> = {};
   let classes: (string | number)[] | null = null;
   for (const z of zipmaps) {
-    const from = z.input[0]!;
-    replaced[z.output[0]!] = from;
-    for (const a of z.attribute) {
+    const from = z.input?.[0] ?? '';
+    replaced[z.output?.[0] ?? ''] = from;
+    for (const a of z.attribute ?? []) {
       if (a.name === 'classlabels_int64s')
-        classes = a.ints.map((i) => int64ToNumber(i, 'classlabels_int64s'));
-      if (a.name === 'classlabels_strings') classes = a.strings.map((s) => new TextDecoder().decode(s));
+        classes = (a.ints ?? []).map((i) => int64ToNumber(i, 'classlabels_int64s'));
+      if (a.name === 'classlabels_strings')
+        classes = (a.strings ?? []).map((s) => new TextDecoder().decode(s));
     }
   }
   const width = classes?.length ?? null;
   g.node = g.node.filter((n) => !zipmaps.includes(n));
   const taken = new Set(g.output.map((o) => o.name));
   g.output = g.output.flatMap((o) => {
-    const from = replaced[o.name];
+    const from = replaced[o.name ?? ''];
     if (from === undefined) return [o];
     // Another output may already expose the probability tensor; list it once.
     if (taken.has(from)) return [];
