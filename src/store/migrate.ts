@@ -6,6 +6,7 @@ import * as m001 from './migrations/001_tracking.js';
 import * as m002 from './migrations/002_platform.js';
 import * as m003 from './migrations/003_default_experiment.js';
 import * as m004 from './migrations/004_datasets.js';
+import * as m005 from './migrations/005_registry.js';
 
 /** Ordered, named migrations. Append only; never edit one that has shipped. */
 function migrations(adapter: DialectAdapter): Record<string, Migration> {
@@ -17,6 +18,7 @@ function migrations(adapter: DialectAdapter): Record<string, Migration> {
     '002_platform': wrap(m002.up),
     '003_default_experiment': wrap(m003.up),
     '004_datasets': wrap(m004.up),
+    '005_registry': wrap(m005.up),
   };
 }
 

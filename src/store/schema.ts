@@ -136,6 +136,87 @@ export interface DatasetFilesTable {
   sha256: string;
 }
 
+export interface RegisteredModelsTable {
+  name: string;
+  description: string;
+  created_at: number;
+  updated_at: number;
+  created_by: string;
+  /** Highest version number ever handed out (versions are never reused). */
+  last_version: number;
+}
+
+export interface RegisteredModelTagsTable {
+  name: string;
+  key: string;
+  value: string;
+}
+
+export interface ModelVersionsTable {
+  name: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  created_by: string;
+  description: string;
+  source: string;
+  run_id: string | null;
+  run_link: string;
+  status: string;
+  current_stage: string;
+  onnx_sha256: string | null;
+  onnx_size: number | null;
+  /** JSON ModelSignature. */
+  signature: string | null;
+  /** JSON FeatureSchemaEntry[]. */
+  feature_schema: string | null;
+  /** JSON array of {ref, name, version, versionId}. */
+  datasets: string;
+  /** JSON object key → number ("NaN"/"Infinity" for non-finite values). */
+  metrics: string;
+  /** JSON object key → string. */
+  params: string;
+  approval_status: string;
+  approval_actor: string | null;
+  approval_reason: string | null;
+  approval_time: number | null;
+}
+
+export interface ModelVersionTagsTable {
+  name: string;
+  version: number;
+  key: string;
+  value: string;
+}
+
+export interface ModelAliasesTable {
+  name: string;
+  alias: string;
+  version: number;
+}
+
+export interface ModelApprovalsTable {
+  id: Generated<number>;
+  name: string;
+  version: number;
+  status: string;
+  actor: string;
+  reason: string;
+  time: number;
+}
+
+export interface ModelEvaluationsTable {
+  eval_id: string;
+  name: string;
+  version: number;
+  dataset_ref: string | null;
+  dataset_version_id: string | null;
+  created_at: number;
+  created_by: string;
+  /** JSON. */
+  result: string;
+}
+
 export interface Schema {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -152,4 +233,11 @@ export interface Schema {
   audit_head: AuditHeadTable;
   dataset_versions: DatasetVersionsTable;
   dataset_files: DatasetFilesTable;
+  registered_models: RegisteredModelsTable;
+  registered_model_tags: RegisteredModelTagsTable;
+  model_versions: ModelVersionsTable;
+  model_version_tags: ModelVersionTagsTable;
+  model_aliases: ModelAliasesTable;
+  model_approvals: ModelApprovalsTable;
+  model_evaluations: ModelEvaluationsTable;
 }
