@@ -4,6 +4,7 @@ import { Api } from './api.js';
 import { Datasets } from './datasets.js';
 import { KeelApiError } from './errors.js';
 import { Experiments } from './experiments.js';
+import { Models } from './models.js';
 import { ActiveRun, type RunLoggerOptions } from './run-logger.js';
 import { Runs } from './runs.js';
 import { HttpTransport, type Transport } from './transport.js';
@@ -28,6 +29,7 @@ export class Keel {
   readonly tokens: Tokens;
   readonly audit: Audit;
   readonly datasets: Datasets;
+  readonly models: Models;
   readonly transport: Transport;
   private readonly loggerDefaults: RunLoggerOptions;
 
@@ -39,6 +41,7 @@ export class Keel {
     this.tokens = new Tokens(api);
     this.audit = new Audit(api);
     this.datasets = new Datasets(api);
+    this.models = new Models(api, this.datasets);
     this.loggerDefaults = { flushIntervalMs: opts.flushIntervalMs, flushAt: opts.flushAt };
   }
 

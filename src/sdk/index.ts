@@ -8,6 +8,19 @@ export type { Role } from '../auth/roles.js';
 export type { TokenInfo } from '../auth/tokens.js';
 export type { DataDiff } from '../data/diff.js';
 export type { DatasetFile, DatasetVersion, NewVersion } from '../data/versions.js';
+export type {
+  Approval,
+  ApprovalRecord,
+  ApprovalStatus,
+  Evaluation,
+  FeatureSchemaEntry,
+  ModelDataset,
+  ModelLineage,
+  ModelSignature,
+  ModelVersion,
+  OnnxValue,
+  RegisteredModel,
+} from '../registry/types.js';
 export type { ColumnProfile, DatasetProfile } from '../stats/types.js';
 export type { FileInfo } from '../tracking/artifacts.js';
 export type {
@@ -29,6 +42,7 @@ export { Datasets, type DatasetVersionDetail } from './datasets.js';
 export { apiErrorFrom, KeelApiError } from './errors.js';
 export type { ExperimentList, ListExperimentsOptions } from './experiments.js';
 export { Experiments } from './experiments.js';
+export { Models, type RegisterVersionOptions } from './models.js';
 export { ActiveRun, type RunLoggerOptions } from './run-logger.js';
 export type {
   CreateRunOptions,

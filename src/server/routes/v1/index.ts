@@ -4,6 +4,7 @@ import { registerRunArtifacts } from './artifacts.js';
 import { registerAudit } from './audit.js';
 import { registerDatasetRoutes } from './datasets.js';
 import { registerExperiments } from './experiments.js';
+import { registerModelRoutes } from './models.js';
 import { registerRuns } from './runs.js';
 import { registerTokens } from './tokens.js';
 
@@ -15,4 +16,5 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: Context): void {
   registerTokens(app, ctx);
   registerAudit(app, ctx);
   registerDatasetRoutes(app, ctx);
+  registerModelRoutes(app, ctx);
 }
