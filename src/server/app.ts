@@ -6,6 +6,7 @@ import { registerErrorHandler } from './errors.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerArtifactProxy } from './routes/mlflow/artifacts.js';
 import { registerExperimentRoutes } from './routes/mlflow/experiments.js';
+import { registerModelRegistryRoutes } from './routes/mlflow/registry-models.js';
 import { registerRunRoutes } from './routes/mlflow/runs.js';
 import { registerNativeRoutes } from './routes/v1/index.js';
 
@@ -62,6 +63,7 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
   registerHealthRoutes(app, ctx);
   registerExperimentRoutes(app, ctx);
   registerRunRoutes(app, ctx);
+  registerModelRegistryRoutes(app, ctx);
   await registerArtifactProxy(app, ctx);
   registerNativeRoutes(app, ctx);
   app.get('/api/v1/openapi.json', { config: { role: 'viewer' }, schema: { hide: true } }, async () =>
