@@ -320,7 +320,7 @@ describe('errors', () => {
       /class labels must be integers in 0\.\.1 \(row 7: 2\)/,
     );
     const bad = { ...X, data: X.data.map((v, i) => (i === 13 ? Number.POSITIVE_INFINITY : v)) };
-    expectInvalid(() => trainGbdt(bad, y, 'binary', 2, p), 'y', /feature values must be finite \(row 2\)/);
+    expectInvalid(() => trainGbdt(bad, y, 'binary', 2, p), 'X', /feature values must be finite \(row 2\)/);
     const valid = { X: { rows: 1, cols: 2, data: new Float64Array(2) }, y: new Float64Array(1) };
     expectInvalid(
       () => trainGbdt(X, y, 'binary', 2, p, { valid }),

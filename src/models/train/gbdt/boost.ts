@@ -15,6 +15,7 @@ const MIN_HESSIAN = 1e-3;
 export interface GbdtOptions {
   /** A validation split: its loss is reported per iteration and drives early stopping. */
   valid?: { X: Matrix; y: Float64Array };
+  /** Called after every iteration (numbered from 1: the model with that many trees per class). */
   onIteration?: (m: IterationMetrics) => void;
 }
 
@@ -31,13 +32,13 @@ export function trainGbdt(
   opts: GbdtOptions = {},
 ): GbdtModel {
   validateGbdtParams(params);
-  checkData(X, y, task, nClasses, 'y');
+  checkData(X, y, task, nClasses, { X: 'X', y: 'y' });
   const valid = opts.valid;
   if (valid) {
     if (valid.X.cols !== X.cols) {
       throw invalidParam(`validation matrix has ${valid.X.cols} columns, training has ${X.cols}`, 'valid');
     }
-    checkData(valid.X, valid.y, task, nClasses, 'valid');
+    checkData(valid.X, valid.y, task, nClasses, { X: 'valid', y: 'valid' });
   }
   const objective = objectiveFor(task, nClasses);
   const K = objective.outputs;
@@ -102,19 +103,25 @@ function addTree(tree: GbdtTree, X: Matrix, scores: Float64Array, stride: number
   for (let r = 0; r < X.rows; r++) scores[r * stride + tree.target]! += treeValue(tree, X.data, r * X.cols);
 }
 
-function checkData(X: Matrix, y: Float64Array, task: Task, nClasses: number, field: string): void {
-  if (X.rows < 1) throw invalidParam('gbdt needs at least one training row', field);
+function checkData(
+  X: Matrix,
+  y: Float64Array,
+  task: Task,
+  nClasses: number,
+  field: { X: string; y: string },
+): void {
+  if (X.rows < 1) throw invalidParam('gbdt needs at least one training row', field.X);
   if (X.data.length !== X.rows * X.cols || X.cols < 1) {
-    throw invalidParam(`matrix data (${X.data.length}) does not fill ${X.rows}×${X.cols}`, field);
+    throw invalidParam(`matrix data (${X.data.length}) does not fill ${X.rows}×${X.cols}`, field.X);
   }
-  if (y.length !== X.rows) throw invalidParam(`${y.length} targets for ${X.rows} rows`, field);
+  if (y.length !== X.rows) throw invalidParam(`${y.length} targets for ${X.rows} rows`, field.y);
   for (let i = 0; i < X.data.length; i++) {
     if (!Number.isFinite(X.data[i]))
-      throw invalidParam(`feature values must be finite (row ${Math.floor(i / X.cols)})`, field);
+      throw invalidParam(`feature values must be finite (row ${Math.floor(i / X.cols)})`, field.X);
   }
   if (task === 'regression') {
     for (let i = 0; i < y.length; i++) {
-      if (!Number.isFinite(y[i])) throw invalidParam(`regression targets must be finite (row ${i})`, field);
+      if (!Number.isFinite(y[i])) throw invalidParam(`regression targets must be finite (row ${i})`, field.y);
     }
     return;
   }
@@ -126,7 +133,7 @@ function checkData(X: Matrix, y: Float64Array, task: Task, nClasses: number, fie
   for (let i = 0; i < y.length; i++) {
     const c = y[i]!;
     if (!Number.isInteger(c) || c < 0 || c >= nClasses) {
-      throw invalidParam(`class labels must be integers in 0..${nClasses - 1} (row ${i}: ${c})`, field);
+      throw invalidParam(`class labels must be integers in 0..${nClasses - 1} (row ${i}: ${c})`, field.y);
     }
   }
 }
