@@ -236,15 +236,6 @@ export async function listVersions(db: Db, name?: string): Promise<DatasetVersio
   return (await q.execute()).map((r) => ({ ...toVersion(r), profile: null }));
 }
 
-/** Whether any dataset version or run artifact still refers to a blob. */
-export async function blobReferenced(db: Db, sha256: string): Promise<boolean> {
-  const [file, artifact] = await Promise.all([
-    db.selectFrom('dataset_files').select('path').where('sha256', '=', sha256).limit(1).executeTakeFirst(),
-    db.selectFrom('artifact_files').select('path').where('sha256', '=', sha256).limit(1).executeTakeFirst(),
-  ]);
-  return file !== undefined || artifact !== undefined;
-}
-
 /** Runs that declared this version as an input (lineage), via MLflow-style dataset inputs. */
 export async function runsUsing(
   db: Db,

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { blobReferenced } from '../artifacts/references.js';
 import type { BlobSource } from '../artifacts/store.js';
 import { type Actor, audited } from '../audit/tx.js';
 import type { Context } from '../context.js';
@@ -164,15 +165,10 @@ export async function deleteArtifact(ctx: Context, rawPath: string, actor: Actor
     },
     actor,
   );
-  // Garbage-collect blobs no path refers to any more (content-addressed blobs can be shared).
+  // Garbage-collect blobs nothing refers to any more: content-addressed blobs can be shared, e.g.
+  // a registered model version holds the ONNX its run logged.
   for (const sha of removed) {
-    const still = await ctx.store.db
-      .selectFrom('artifact_files')
-      .select('path')
-      .where('sha256', '=', sha)
-      .limit(1)
-      .executeTakeFirst();
-    if (!still) await ctx.blobs.delete(sha);
+    if (!(await blobReferenced(ctx.store.db, sha))) await ctx.blobs.delete(sha);
   }
 }
 

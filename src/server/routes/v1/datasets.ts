@@ -1,16 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { blobReferenced } from '../../../artifacts/references.js';
 import type { Context } from '../../../context.js';
 import { KeelError } from '../../../core/errors.js';
 import { diffVersions } from '../../../data/diff.js';
-import {
-  blobReferenced,
-  createVersion,
-  listVersions,
-  resolveVersion,
-  runsUsing,
-} from '../../../data/versions.js';
+import { createVersion, listVersions, resolveVersion, runsUsing } from '../../../data/versions.js';
 import { route } from '../../route.js';
 import { rawBodies } from '../files.js';
 import {
