@@ -100,6 +100,28 @@ describe('exported ONNX equals the trainer (onnxruntime-node)', () => {
     expect(p.metrics['trees']).toBe(30);
   });
 
+  it('gbdt, binary with integer classes (int64 labels through the sigmoid head)', async () => {
+    const withInt = (t: TrainTable): TrainTable => ({
+      rows: t.rows,
+      schema: { columns: [...t.schema.columns, { name: 'ok', type: 'integer', nullable: true }] },
+      columns: {
+        ...t.columns,
+        ok: Array.from(t.columns['approved']!, (v) => (v === null ? null : v ? 7 : 3)),
+      },
+    });
+    const p = train(withInt(TRAIN), { kind: 'gbdt', target: 'ok', features: FEATURES, params: 'trees=10' });
+    expect(p.classes).toEqual([3, 7]);
+    const score = withInt(SCORE);
+    const out = await runOnnx(p, score);
+    const mine = p.predict(score);
+    expect(out.label!.type).toBe('int64');
+    expect(out.label!.data).toEqual(mine.labels);
+    const probs = out.probabilities!.data as number[];
+    probs.forEach((v, i) => {
+      expect(Math.abs(v - mine.probabilities![i]!)).toBeLessThanOrEqual(1e-5);
+    });
+  });
+
   it('gbdt, multiclass', async () => {
     await expectClassifierMatch('gbdt', 'tier', 'trees=20,depth=3');
   });
@@ -158,16 +180,33 @@ describe('graph layout', () => {
     });
   });
 
-  it('uses LabelEncoder ordinal codes and a TreeEnsembleClassifier for gbdt', () => {
+  it('gbdt: LabelEncoder ordinal codes; binary as a margin regressor with a sigmoid head', () => {
     const p = train(TRAIN, { kind: 'gbdt', target: 'approved', features: FEATURES, params: 'trees=3' });
     const info = inspectOnnx(p.toOnnx());
     expect(info.operators).toEqual([
       'ai.onnx.ml::Imputer',
       'ai.onnx.ml::LabelEncoder',
-      'ai.onnx.ml::TreeEnsembleClassifier',
+      'ai.onnx.ml::TreeEnsembleRegressor',
+      'ai.onnx::Cast',
       'ai.onnx::Concat',
+      'ai.onnx::Gather',
+      'ai.onnx::Greater',
+      'ai.onnx::Reshape',
+      'ai.onnx::Sigmoid',
+      'ai.onnx::Sub',
+    ]);
+    expect(info.outputs.map((o) => [o.name, o.elemType, o.shape])).toEqual([
+      ['label', 'string', ['N']],
+      ['probabilities', 'float', ['N', 2]],
     ]);
     expect(readOnnxMeta(info)!.params).toMatchObject({ trees: 3, early_stopping: false, seed: 0 });
+    const multi = train(TRAIN, { kind: 'gbdt', target: 'rating', features: FEATURES, params: 'trees=2' });
+    const mi = inspectOnnx(multi.toOnnx());
+    expect(mi.operators).toContain('ai.onnx.ml::TreeEnsembleClassifier');
+    expect(mi.outputs.map((o) => [o.name, o.elemType])).toEqual([
+      ['label', 'int64'],
+      ['probabilities', 'float'],
+    ]);
   });
 
   it('readOnnxMeta is null for models Keel did not train', () => {
