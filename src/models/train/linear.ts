@@ -65,7 +65,6 @@ function linearModel(
   };
 }
 
-const softplus = (z: number): number => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)));
 export const sigmoid = (z: number): number =>
   z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 
@@ -87,41 +86,49 @@ export function logisticObjective(
   nClasses: number,
   l2: number,
 ): { dim: number; f: (theta: Float64Array, grad: Float64Array) => { objective: number; loss: number } } {
-  const { rows: n, cols: d, data } = X;
+  const { rows: n, cols: d } = X;
   const K = nClasses === 2 ? 1 : nClasses;
   const stride = d + 1;
+  // One-hot blocks make most of the matrix zeros: iterate each row's non-zeros only.
+  const { rowStart, colIndex, values } = sparseRows(X);
   const z = new Float64Array(K);
+  const e = new Float64Array(K);
   const f = (theta: Float64Array, grad: Float64Array) => {
     grad.fill(0);
     let loss = 0;
     for (let i = 0; i < n; i++) {
-      const r = i * d;
+      const a = rowStart[i]!;
+      const b = rowStart[i + 1]!;
       for (let k = 0; k < K; k++) {
         const o = k * stride;
         let s = theta[o + d]!;
-        for (let j = 0; j < d; j++) s += data[r + j]! * theta[o + j]!;
+        for (let t = a; t < b; t++) s += values[t]! * theta[o + colIndex[t]!]!;
         z[k] = s;
       }
       const yi = y[i]!;
       if (K === 1) {
+        // log(1 + e^z) − y·z and σ(z) − y from one exponential.
         const zi = z[0]!;
-        loss += softplus(zi) - yi * zi;
-        const res = sigmoid(zi) - yi;
-        for (let j = 0; j < d; j++) grad[j] = grad[j]! + res * data[r + j]!;
+        const ez = Math.exp(-Math.abs(zi));
+        loss += Math.max(zi, 0) + Math.log1p(ez) - yi * zi;
+        const res = (zi >= 0 ? 1 / (1 + ez) : ez / (1 + ez)) - yi;
+        for (let t = a; t < b; t++) grad[colIndex[t]!] = grad[colIndex[t]!]! + res * values[t]!;
         grad[d] = grad[d]! + res;
         continue;
       }
       let max = Number.NEGATIVE_INFINITY;
       for (let k = 0; k < K; k++) max = Math.max(max, z[k]!);
       let sum = 0;
-      for (let k = 0; k < K; k++) sum += Math.exp(z[k]! - max);
-      const lse = max + Math.log(sum);
-      loss += lse - z[yi]!;
       for (let k = 0; k < K; k++) {
-        const res = Math.exp(z[k]! - lse) - (k === yi ? 1 : 0);
+        e[k] = Math.exp(z[k]! - max);
+        sum += e[k]!;
+      }
+      loss += max + Math.log(sum) - z[yi]!;
+      for (let k = 0; k < K; k++) {
+        const res = e[k]! / sum - (k === yi ? 1 : 0);
         if (res === 0) continue;
         const o = k * stride;
-        for (let j = 0; j < d; j++) grad[o + j] = grad[o + j]! + res * data[r + j]!;
+        for (let t = a; t < b; t++) grad[o + colIndex[t]!] = grad[o + colIndex[t]!]! + res * values[t]!;
         grad[o + d] = grad[o + d]! + res;
       }
     }
@@ -138,6 +145,29 @@ export function logisticObjective(
     return { objective: (loss + 0.5 * l2 * penalty) / n, loss: loss / n };
   };
   return { dim: K * stride, f };
+}
+
+/** The matrix's non-zeros by row (CSR). */
+function sparseRows(X: Matrix): { rowStart: Int32Array; colIndex: Int32Array; values: Float64Array } {
+  const { rows, cols, data } = X;
+  let nnz = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) nnz++;
+  const rowStart = new Int32Array(rows + 1);
+  const colIndex = new Int32Array(nnz);
+  const values = new Float64Array(nnz);
+  let t = 0;
+  for (let i = 0; i < rows; i++) {
+    rowStart[i] = t;
+    for (let j = 0; j < cols; j++) {
+      const v = data[i * cols + j]!;
+      if (v !== 0) {
+        colIndex[t] = j;
+        values[t++] = v;
+      }
+    }
+  }
+  rowStart[rows] = t;
+  return { rowStart, colIndex, values };
 }
 
 /**
