@@ -47,7 +47,8 @@ const cli = (...args) => {
     });
     process.stdout.write(out);
   } catch (e) {
-    // `keel data check` exits 1 when a check fails: show its report and the exit code.
+    // `keel data check` exits 1 when a check fails (and an alias on a rejected version is refused):
+    // show the output and the exit code.
     process.stdout.write(`${e.stdout ?? ''}${e.stderr ?? ''}(exit code ${e.status})\n`);
   }
 };
@@ -62,12 +63,25 @@ const COLUMNS = [
   'hvalue',
   'hyears',
   'loan',
+  'region',
+  'age_band',
   'approved',
 ];
+// Two categorical columns derived from the generator's attributes: where the applicant lives, and
+// an age band — the sensitive attribute the fairness report is computed across.
+const REGIONS = ['north', 'east', 'south', 'west', 'central', 'coast', 'hills', 'lakes', 'metro'];
+const withCategories = (rows) =>
+  rows.map((r) => ({
+    ...r,
+    region: REGIONS[r.zipcode],
+    age_band: r.age < 40 ? 'under-40' : r.age < 60 ? '40-59' : '60-plus',
+  }));
 const writeCsv = (file, rows) => {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const lines = rows.map((r) =>
-    COLUMNS.map((c) => (Number.isInteger(r[c]) ? r[c] : r[c].toFixed(2))).join(','),
+    COLUMNS.map((c) => (typeof r[c] === 'string' || Number.isInteger(r[c]) ? r[c] : r[c].toFixed(2))).join(
+      ',',
+    ),
   );
   fs.writeFileSync(file, `${COLUMNS.join(',')}\n${lines.join('\n')}\n`);
 };
@@ -75,7 +89,7 @@ const incoming = path.join(dataDir, 'incoming');
 
 try {
   step('versioning the training data: months 1–2 of loan applicants');
-  writeCsv(path.join(incoming, 'months-1-2.csv'), trainingRows());
+  writeCsv(path.join(incoming, 'months-1-2.csv'), withCategories(trainingRows()));
   cli(
     'data',
     'add',
@@ -114,16 +128,85 @@ try {
   cli('runs', 'compare', ...top);
   step('an MLflow-style search over the same server');
   cli('runs', 'ls', '-e', 'loan-approval', '--filter', "metrics.val_accuracy > 0.8 and params.l2 = '0'");
+  step("Keel's own trainers: a gradient-boosted model and a logistic regression on loans@1, registered");
+  cli(
+    'train',
+    'gbdt',
+    '--data',
+    'loans@1',
+    '--target',
+    'approved',
+    '--params',
+    'trees=80,depth=4,lr=0.1',
+    '-e',
+    'credit',
+    '--register',
+    'credit',
+  );
+  cli(
+    'train',
+    'logistic',
+    '--data',
+    'loans@1',
+    '--target',
+    'approved',
+    '-e',
+    'credit',
+    '--register',
+    'credit',
+    '--intended-use',
+    'ranking consumer loan applications for manual review; not for automatic rejection',
+  );
+  cli('models', 'ls', 'credit');
+  step('month 3: fresh applicants from the same population, held out for evaluation (loans@2)');
+  writeCsv(
+    path.join(incoming, 'month-3.csv'),
+    withCategories(sample({ seed: 3, fn: 7, labelNoise: 0.05 }, 3000)),
+  );
+  cli('data', 'add', path.join(incoming, 'month-3.csv'), '--name', 'loans', '-m', 'applicants, month 3');
+  step(
+    'evaluating on month 5 (loans@2): metrics per region, fairness across age bands, and the two side by side',
+  );
+  cli('eval', 'credit@2', '--data', 'loans@2', '--slice-by', 'region', '--sensitive', 'age_band');
+  cli('eval', 'credit@2', '--data', 'loans@2', '--compare', 'credit@1');
+  step('review: the logistic regression wins on this (linear) concept: champion; the GBDT: challenger');
+  cli(
+    'models',
+    'approve',
+    'credit@2',
+    '--reason',
+    'best log loss and accuracy on the month-3 holdout; fairness gap reviewed',
+  );
+  cli('models', 'alias', 'set', 'credit@2', 'champion');
+  cli('models', 'approve', 'credit@1', '--reason', 'within a point of the champion; kept as challenger');
+  cli('models', 'alias', 'set', 'credit@1', 'challenger');
+  cli('models', 'show', 'credit');
+  step('the model card, lineage, and a reproduction of the training from the recorded data and params');
+  cli(
+    'models',
+    'card',
+    'credit@champion',
+    '--md',
+    path.join(dataDir, 'model-card.md'),
+    '--html',
+    path.join(dataDir, 'model-card.html'),
+  );
+  cli('lineage', 'credit@champion');
+  cli('reproduce', 'credit@champion');
+  cli('reproduce', 'credit@challenger');
+
   step('month 5: the applicant population shifts (older, lower salaries)');
   writeCsv(
     path.join(incoming, 'month-5.csv'),
-    sample({ seed: 5, fn: 5, labelNoise: 0.05, ageShift: 12, salaryScale: 0.8 }, 3000),
+    withCategories(sample({ seed: 5, fn: 5, labelNoise: 0.05, ageShift: 12, salaryScale: 0.8 }, 3000)),
   );
   cli('data', 'add', path.join(incoming, 'month-5.csv'), '--name', 'loans', '-m', 'applicants, month 5');
-  cli('data', 'diff', 'loans@1', 'loans@2', '--html', path.join(dataDir, 'drift-report.html'));
-  step('data-quality expectations learned from loans@1, checked against loans@2');
+  cli('data', 'diff', 'loans@1', 'loans@3', '--html', path.join(dataDir, 'drift-report.html'));
+  step('data-quality expectations learned from loans@1, checked against loans@3');
   cli('data', 'suggest', 'loans@1', '-o', path.join(dataDir, 'expectations.yaml'));
-  cli('data', 'check', 'loans@2', '--expect', path.join(dataDir, 'expectations.yaml'));
+  cli('data', 'check', 'loans@3', '--expect', path.join(dataDir, 'expectations.yaml'));
+  step('the champion on month 5: the data and the concept drifted, so it decays');
+  cli('eval', 'credit@champion', '--data', 'loans@3', '--no-store');
   step('lineage: which runs trained on loans@1');
   cli('data', 'show', 'loans@1');
 
@@ -131,7 +214,7 @@ try {
   cli('audit', 'list', '--object', `run:${ids[0]}`);
   cli('audit', 'verify');
   step(
-    `done. Open ${path.relative(ROOT, dataDir)}/drift-report.html for the drift report; the data stays in ${path.relative(ROOT, dataDir)}/ (\`npx keel --data-dir ${path.relative(ROOT, dataDir)} data ls\`)`,
+    `done. Open ${path.relative(ROOT, dataDir)}/drift-report.html (drift) and model-card.html (the champion's card); the data stays in ${path.relative(ROOT, dataDir)}/ (\`npx keel --data-dir ${path.relative(ROOT, dataDir)} data ls\`)`,
   );
 } finally {
   server.kill('SIGTERM');

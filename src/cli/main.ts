@@ -17,6 +17,14 @@ const lazy =
     await mod.run(...args);
   };
 
+/** Like `lazy`, for a module exporting several actions (`alias set|rm`, `approve|reject`). */
+const lazyExport =
+  <A extends unknown[]>(load: () => Promise<Record<string, unknown>>, name: string) =>
+  async (...args: A) => {
+    const mod = await load();
+    await (mod[name] as (...a: A) => Promise<void>)(...args);
+  };
+
 const json = () => new Option('--json', 'machine-readable JSON output');
 
 /** Builds the `keel` command tree. */
@@ -126,6 +134,108 @@ export function buildProgram(): Command {
     .description("write an expectations file derived from a reference version's profile")
     .option('-o, --output <file>', 'where to write it (default: stdout)')
     .action(lazy(() => import('./commands/data-suggest.js')));
+
+  program
+    .command('train <trainer>')
+    .description('train a built-in model (gbdt, logistic, linear) on a dataset version and log it as a run')
+    .requiredOption('--data <ref>', 'dataset version to train on (name@N, name@<hash>, name)')
+    .requiredOption('--target <column>', 'column to predict')
+    .option('--features <names>', 'comma-separated feature columns (default: every other usable column)')
+    .option('--params <k=v,...>', 'trainer parameters, e.g. lr=0.1,trees=200,depth=6')
+    .option('--seed <n>', 'random seed (validation split); same seed and data ⇒ same model')
+    .option('-e, --experiment <name>', 'experiment to log the run in', 'Default')
+    .option('--run-name <name>', 'name of the run')
+    .option('--register <model>', 'also register the trained model as a new version of <model>')
+    .option('--intended-use <text>', 'with --register: intended use, shown on the model card')
+    .addOption(json())
+    .action(lazy(() => import('./commands/train.js')));
+
+  program
+    .command('eval <model-ref>')
+    .description('evaluate a model version on a dataset version; results are stored with the version')
+    .requiredOption('--data <ref>', 'dataset version to evaluate on')
+    .option('--slice-by <column>', 'also report every metric per value of this column')
+    .option('--sensitive <column>', 'fairness across this attribute (demographic parity, equal opportunity)')
+    .option('--positive <class>', 'the positive class for binary metrics and fairness')
+    .option('--compare <model-ref>', 'evaluate a second model and show both side by side')
+    .option('--target <column>', 'target column, for models that do not record it')
+    .addOption(
+      new Option('--task <task>', 'task, for models that do not record it').choices([
+        'binary',
+        'multiclass',
+        'regression',
+      ]),
+    )
+    .option(
+      '--classes <a,b,...>',
+      'class labels in probability-column order, for models that do not record them',
+    )
+    .option('--no-store', 'do not store the results with the model version')
+    .addOption(json())
+    .action(lazy(() => import('./commands/eval.js')));
+
+  const models = program
+    .command('models')
+    .description('the model registry: versions, aliases, approvals, cards');
+  models
+    .command('register <name>')
+    .description("register a new version: a run's logged model (--run) or an ONNX file (--file)")
+    .option('--run <run-id>', 'the run whose ONNX model to register')
+    .option('--path <artifact-path>', "the model's artifact path in the run", 'model')
+    .option('--file <model.onnx>', 'an ONNX file exported by any framework')
+    .option('--description <text>', 'what this version is')
+    .option('--intended-use <text>', 'intended use, shown on the model card')
+    .option('--data <ref...>', 'dataset versions it was trained on (for --file)')
+    .option('--tag <key=value...>', 'version tags')
+    .addOption(json())
+    .action(lazy(() => import('./commands/models-register.js')));
+  models
+    .command('ls [name]')
+    .description('registered models, or the versions of one')
+    .addOption(json())
+    .action(lazy(() => import('./commands/models-ls.js')));
+  models
+    .command('show <model-ref>')
+    .description('a version (name@version, name@alias, or name = latest approved)')
+    .addOption(json())
+    .action(lazy(() => import('./commands/models-show.js')));
+  const alias = models.command('alias').description('aliases (champion, challenger, …): one version each');
+  alias
+    .command('set <model-ref> <alias>')
+    .description('point an alias at a version (moves it if it is set; audited)')
+    .action(lazyExport(() => import('./commands/models-alias.js'), 'set'));
+  alias
+    .command('rm <name> <alias>')
+    .description('remove an alias')
+    .action(lazyExport(() => import('./commands/models-alias.js'), 'rm'));
+  models
+    .command('approve <model-ref>')
+    .description('approve a version (admin)')
+    .option('--reason <text>', 'why')
+    .action(lazyExport(() => import('./commands/models-review.js'), 'approve'));
+  models
+    .command('reject <model-ref>')
+    .description('reject a version (admin); a rejected version cannot hold an alias')
+    .requiredOption('--reason <text>', 'why')
+    .action(lazyExport(() => import('./commands/models-review.js'), 'reject'));
+  models
+    .command('card <model-ref>')
+    .description('the model card: intended use, data, metrics, slices, fairness, lineage, approvals')
+    .option('--md <file>', 'write the Markdown card here (default: stdout)')
+    .option('--html <file>', 'also write a self-contained HTML card')
+    .action(lazy(() => import('./commands/models-card.js')));
+
+  program
+    .command('lineage <model-ref>')
+    .description('dataset versions → run (params, code) → model version → aliases and deployments')
+    .addOption(json())
+    .action(lazy(() => import('./commands/lineage.js')));
+  program
+    .command('reproduce <model-ref>')
+    .description('re-run the recorded built-in training and check the predictions match; exit 1 if not')
+    .option('--data <ref>', 'dataset version to compare predictions on (default: last evaluation data)')
+    .addOption(json())
+    .action(lazy(() => import('./commands/reproduce.js')));
 
   const token = program.command('token').description('API tokens (admin)');
   token
