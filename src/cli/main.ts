@@ -170,6 +170,7 @@ export function buildProgram(): Command {
       '--classes <a,b,...>',
       'class labels in probability-column order, for models that do not record them',
     )
+    .option('--features <a,b,...>', "columns feeding a model's single [N, F] input, in order")
     .option('--no-store', 'do not store the results with the model version')
     .addOption(json())
     .action(lazy(() => import('./commands/eval.js')));

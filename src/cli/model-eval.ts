@@ -14,6 +14,8 @@ export interface ReadModelOptions {
   target?: string;
   task?: Task;
   classes?: string;
+  /** Comma-separated feature columns feeding a single [N, F] input, in order. */
+  features?: string;
 }
 
 /** A registered version, its ONNX bytes and its predictions on a table. */
@@ -50,7 +52,11 @@ export async function scoreVersion(
   const session = await loadModel(runnable, { threads: 2 });
   try {
     const scored = await scoreTable(session, info, table, {
-      ...(version.featureSchema ? { features: version.featureSchema.map((f) => f.name) } : {}),
+      ...(opts.features
+        ? { features: opts.features.split(',').map((f) => f.trim()) }
+        : version.featureSchema
+          ? { features: version.featureSchema.map((f) => f.name) }
+          : {}),
       ...(opts.task ? { task: opts.task } : {}),
       ...(classes ? { classes } : {}),
     });

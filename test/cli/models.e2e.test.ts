@@ -201,6 +201,34 @@ describe('keel train / eval / models / lineage / reproduce (real binary)', () =>
     expect(v.signature.inputs.map((i) => i.name)).toEqual(
       inspectOnnx(fs.readFileSync(torch)).inputs.map((i) => i.name),
     );
+    // It predicts: evaluated on its own reference inputs, labelled with PyTorch's argmax, it is exact.
+    const ref = JSON.parse(
+      fs.readFileSync(path.resolve('test/fixtures/onnx/torch_mlp.expected.json'), 'utf8'),
+    ) as { inputs: number[][]; probabilities: number[][] };
+    const csv = ref.inputs.map((x, i) =>
+      [...x, ref.probabilities[i]![1]! > ref.probabilities[i]![0]! ? 1 : 0].join(','),
+    );
+    fs.writeFileSync(path.join(dir, 'torch.csv'), `f0,f1,f2,f3,y\n${csv.join('\n')}\n`);
+    expect((await K('data', 'add', path.join(dir, 'torch.csv'), '--name', 'torchdata')).code).toBe(0);
+    const ev = await K(
+      'eval',
+      'mlp@1',
+      '--data',
+      'torchdata',
+      '--target',
+      'y',
+      '--features',
+      'f0,f1,f2,f3',
+      '--classes',
+      '0,1',
+      '--json',
+    );
+    expect(ev.code, ev.stderr).toBe(0);
+    const res = JSON.parse(ev.stdout) as {
+      models: { result: { rows: number; metrics: Record<string, number> } }[];
+    };
+    expect(res.models[0]!.result.rows).toBe(ref.inputs.length);
+    expect(res.models[0]!.result.metrics.accuracy).toBe(1);
     const junk = path.join(dir, 'junk.onnx');
     fs.writeFileSync(junk, 'definitely not a protobuf');
     const bad = await K('models', 'register', 'mlp', '--file', junk);

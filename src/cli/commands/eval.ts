@@ -16,6 +16,7 @@ export interface EvalCliOptions {
   target?: string;
   task?: Task;
   classes?: string;
+  features?: string;
   store: boolean;
   json?: boolean;
 }
@@ -32,6 +33,7 @@ export async function run(ref: string, opts: EvalCliOptions, cmd: Command): Prom
       ...(opts.target ? { target: opts.target } : {}),
       ...(opts.task ? { task: opts.task } : {}),
       ...(opts.classes ? { classes: opts.classes } : {}),
+      ...(opts.features ? { features: opts.features } : {}),
     };
     const how = {
       ...(opts.sliceBy ? { sliceBy: opts.sliceBy } : {}),
