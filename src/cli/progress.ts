@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import { fmtBytes } from './output.js';
 
-export type ProgressUnit = 'bytes' | 'rows' | 'files';
+export type ProgressUnit = 'bytes' | 'rows' | 'files' | 'iterations';
 
 /** A progress display: `update` takes the absolute amount done so far. */
 export interface Progress {

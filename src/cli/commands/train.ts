@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { invalidParam } from '../../core/errors.js';
-import { train } from '../../models/train/index.js';
+import { parseParams, train } from '../../models/train/index.js';
 import type { TrainerKind } from '../../models/train/types.js';
 import { withKeel } from '../connect.js';
 import { gitCommit } from '../git.js';
 import { loadDataset } from '../load-table.js';
 import { mlmodelYaml } from '../mlmodel.js';
 import { fmtNumber, printJson, printTable } from '../output.js';
+import { progressBar } from '../progress.js';
 
 const TRAINERS: TrainerKind[] = ['gbdt', 'logistic', 'linear'];
 
@@ -35,17 +36,27 @@ export async function run(trainer: string, opts: TrainCliOptions, cmd: Command):
   const seed = opts.seed === undefined ? undefined : Number(opts.seed);
   if (seed !== undefined && !Number.isSafeInteger(seed))
     throw invalidParam(`--seed must be an integer, got "${opts.seed}"`, 'seed');
+  // Parameters are checked before any data is fetched.
+  const planned = parseParams(trainer as TrainerKind, opts.params);
   await withKeel(cmd, async ({ keel }) => {
     const { version, table } = await loadDataset(keel, opts.data);
     const started = Date.now();
+    const total = 'trees' in planned ? planned.trees : 'maxIter' in planned ? planned.maxIter : 1;
+    const bar = progressBar(`train ${trainer}`, total, { unit: 'iterations' });
     // Train before creating the run: a bad target or parameter leaves no half-logged run behind.
-    const model = train(table, {
-      kind: trainer as TrainerKind,
-      target: opts.target,
-      ...(opts.features ? { features: opts.features.split(',').map((f) => f.trim()) } : {}),
-      ...(opts.params ? { params: opts.params } : {}),
-      ...(seed !== undefined ? { seed } : {}),
-    });
+    let model: ReturnType<typeof train>;
+    try {
+      model = train(table, {
+        onIteration: (m) => bar.update(m.iteration),
+        kind: trainer as TrainerKind,
+        target: opts.target,
+        ...(opts.features ? { features: opts.features.split(',').map((f) => f.trim()) } : {}),
+        ...(opts.params ? { params: opts.params } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+      });
+    } finally {
+      bar.stop();
+    }
     const seconds = (Date.now() - started) / 1000;
     const onnx = model.toOnnx();
     const commit = gitCommit(process.cwd());
