@@ -483,9 +483,14 @@ describe.each(DIALECTS)('MLflow model registry API (%s)', (dialect) => {
       );
       expectError(
         await c.get('/registered-models/alias', { name: 'al', alias: 'champion' }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+        'Registered model alias champion not found.',
+      );
+      expectError(
+        await c.get('/registered-models/alias', { name: 'al-none', alias: 'champion' }),
         404,
         'RESOURCE_DOES_NOT_EXIST',
-        'Registered model alias champion not found',
       );
       // Deleting an absent alias is a no-op, as in MLflow; on an unknown model it is 404.
       expect(await okSend('DELETE', '/registered-models/alias', { name: 'al', alias: 'champion' })).toEqual(

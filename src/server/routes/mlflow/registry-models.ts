@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Context } from '../../../context.js';
+import { invalidParam } from '../../../core/errors.js';
 import { deleteAlias, getVersionByAlias, setAlias } from '../../../registry/aliases.js';
 import {
   createModel,
@@ -234,9 +235,14 @@ export function registerRegisteredModelRoutes(app: FastifyInstance, ctx: Context
     summary: 'Get the version an alias points at',
     tags,
     query: Name.extend({ alias: z.string() }),
-    handler: async ({ query }) => ({
-      model_version: modelVersionToWire(await getVersionByAlias(ctx, query.name, query.alias)),
-    }),
+    handler: async ({ query }) => {
+      // MLflow's stores answer an unset alias on an existing model with 400 INVALID_PARAMETER_VALUE
+      // and exactly this message (clients match on it); an unknown model stays 404.
+      const m = await getModel(ctx, query.name);
+      if (!(query.alias in m.aliases))
+        throw invalidParam(`Registered model alias ${query.alias} not found.`, 'alias');
+      return { model_version: modelVersionToWire(await getVersionByAlias(ctx, query.name, query.alias)) };
+    },
   });
 }
 
