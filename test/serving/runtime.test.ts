@@ -90,6 +90,15 @@ describe('DynamicBatcher', () => {
     expect(b.stats().batches).toBeLessThan(n);
   });
 
+  it('spreads a burst over the idle workers instead of filling one batch', async () => {
+    const b = new DynamicBatcher(pool, { maxBatchRows: 64, outputs: ['probabilities'] });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => b.submit(feedsFor(gbdt.pipeline, SCORE, i))),
+    );
+    expect(results.map((r) => r.batchRows)).toEqual(new Array(20).fill(10));
+    expect(b.stats()).toMatchObject({ batches: 2, rows: 20 });
+  });
+
   it('multi-row requests split back by row counts; a malformed one fails alone', async () => {
     const b = new DynamicBatcher(pool, { maxBatchRows: 64, outputs: ['probabilities'] });
     const good = feedsFor(gbdt.pipeline, SCORE, 0);

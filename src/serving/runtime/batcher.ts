@@ -196,12 +196,14 @@ export class DynamicBatcher {
         }
         return;
       }
+      // Spread what is waiting over the idle workers rather than fill one and leave the others idle.
+      const limit = Math.min(this.maxBatchRows, Math.ceil(this.queuedRows / (slots - this.inFlight)));
       // Contiguous requests that fit and match the head's inputs; the head always goes.
       let n = 1;
       let rows = head.rows;
       while (n < this.queue.length) {
         const q = this.queue[n]!;
-        if (q.key !== head.key || rows + q.rows > this.maxBatchRows) break;
+        if (q.key !== head.key || rows + q.rows > limit) break;
         rows += q.rows;
         n++;
       }
