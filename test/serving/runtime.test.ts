@@ -140,6 +140,9 @@ describe('DynamicBatcher', () => {
     expect(e.reason).toBe('queue_full');
     expect(e.retryAfterMs).toBeGreaterThanOrEqual(1);
     expect(b.stats().queuedRows).toBe(0);
+    // A request larger than the whole queue can never fit: a 400, not a retry-after.
+    const huge = await rejection(b.submit(feedsFor(gbdt.pipeline, SCORE, 0, 11)));
+    expect(huge.code).toBe('INVALID_PARAMETER_VALUE');
   });
 
   it('a request that waits past its timeout is rejected and its rows never run', async () => {

@@ -113,6 +113,11 @@ export class DynamicBatcher {
     if (this.closing) {
       return Promise.reject(new KeelError('TEMPORARILY_UNAVAILABLE', 'the deployment is shutting down'));
     }
+    if (rows > this.maxQueueRows) {
+      // Retrying cannot help this one: it is the request, not the load.
+      const msg = `a request of ${rows} rows exceeds the deployment's queue of ${this.maxQueueRows} rows`;
+      return Promise.reject(new KeelError('INVALID_PARAMETER_VALUE', msg, { field: 'inputs' }));
+    }
     if (this.queuedRows + rows > this.maxQueueRows) {
       return Promise.reject(new QueueFullError(this.retryAfterMs(), this.queuedRows));
     }

@@ -4,6 +4,7 @@
  * the new pool and drains the old one before terminating its workers: no request fails, and no
  * session is ever released in this process (terminating workers is how memory comes back).
  */
+import { KeelError } from '../../core/errors.js';
 import { type BatchedResult, type BatcherOptions, DynamicBatcher, type Runner } from './batcher.js';
 import { ModelPool, type PoolOptions, type PoolResult } from './pool.js';
 import type { Tensors } from './types.js';
@@ -14,6 +15,7 @@ export class ServedModel implements Runner {
   private readonly batcher: DynamicBatcher;
   private swapping: Promise<unknown> = Promise.resolve();
   private gen = 1;
+  private closed = false;
 
   private constructor(
     private pool: ModelPool,
@@ -55,6 +57,7 @@ export class ServedModel implements Runner {
    * model fails to load or warm up, rejects and the old one keeps serving. Swaps run one at a time.
    */
   swap(bytes: Uint8Array, opts: { warmup?: Tensors } = {}): Promise<void> {
+    if (this.closed) return Promise.reject(new KeelError('INVALID_STATE', 'the deployment is closed'));
     const next = this.swapping.then(async () => {
       const pool = await ModelPool.start(bytes, { ...this.opts, warmup: opts.warmup ?? this.opts.warmup });
       const old = this.pool;
@@ -68,6 +71,7 @@ export class ServedModel implements Runner {
 
   /** Refuses new requests, finishes queued and running ones, then stops the workers. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.swapping;
     await this.batcher.close();
     await this.pool.close();
