@@ -44,7 +44,9 @@ const FEED_TYPES: Partial<Record<string, FeedType>> = {
 };
 
 /** The task and classes a Keel-trained model records in its metadata, if it is one. */
-export function keelModelMeta(info: OnnxInfo): { task: Task; classes: (string | number)[] | null } | null {
+export function keelModelMeta(
+  info: Pick<OnnxInfo, 'metadataProps'>,
+): { task: Task; classes: (string | number)[] | null } | null {
   const task = info.metadataProps['keel.task'];
   if (task !== 'binary' && task !== 'multiclass' && task !== 'regression') return null;
   const raw = info.metadataProps['keel.classes'];
@@ -89,7 +91,7 @@ export async function scoreTable(
   return { task: plan.task, classes: plan.classes, labels, probabilities, values };
 }
 
-interface OutputPlan {
+export interface OutputPlan {
   task: Task;
   classes: (string | number)[] | null;
   label: string | null;
@@ -97,7 +99,11 @@ interface OutputPlan {
   value: string | null;
 }
 
-function outputPlan(info: OnnxInfo, opts: ScoreOptions): OutputPlan {
+/** Which outputs hold a model's labels, probabilities or values (Keel metadata first, else output types). */
+export function outputPlan(
+  info: Pick<OnnxInfo, 'outputs' | 'metadataProps'>,
+  opts: ScoreOptions,
+): OutputPlan {
   const meta = keelModelMeta(info);
   const tensors = info.outputs.filter((o) => o.kind === 'tensor');
   if (meta) {

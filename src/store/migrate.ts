@@ -7,6 +7,7 @@ import * as m002 from './migrations/002_platform.js';
 import * as m003 from './migrations/003_default_experiment.js';
 import * as m004 from './migrations/004_datasets.js';
 import * as m005 from './migrations/005_registry.js';
+import * as m006 from './migrations/006_serving.js';
 
 /** Ordered, named migrations. Append only; never edit one that has shipped. */
 function migrations(adapter: DialectAdapter): Record<string, Migration> {
@@ -19,6 +20,7 @@ function migrations(adapter: DialectAdapter): Record<string, Migration> {
     '003_default_experiment': wrap(m003.up),
     '004_datasets': wrap(m004.up),
     '005_registry': wrap(m005.up),
+    '006_serving': wrap(m006.up),
   };
 }
 

@@ -217,6 +217,68 @@ export interface ModelEvaluationsTable {
   result: string;
 }
 
+export interface DeploymentsTable {
+  name: string;
+  description: string;
+  model: string;
+  source_ref: string;
+  /** JSON DeploymentSpec. */
+  spec: string;
+  revision: number;
+  created_at: number;
+  updated_at: number;
+  created_by: string;
+}
+
+export interface PredictionRecordsTable {
+  id: Generated<number>;
+  deployment: string;
+  request_id: string;
+  row: number;
+  model: string;
+  version: number;
+  route: string;
+  event_time: number;
+  latency_us: number;
+  /** JSON {label?, score?, probabilities?, value?}. */
+  prediction: string;
+}
+
+export interface PredictionFeedbackTable {
+  deployment: string;
+  request_id: string;
+  row: number;
+  /** JSON label. */
+  label: string;
+  event_time: number;
+  received_at: number;
+  received_by: string;
+}
+
+export interface PredictionWindowsTable {
+  deployment: string;
+  model: string;
+  version: number;
+  route: string;
+  window_start: number;
+  window_ms: number;
+  rows: number;
+  /** JSON DatasetProfile. */
+  profile: string;
+  updated_at: number;
+}
+
+export interface PredictionSegmentsTable {
+  deployment: string;
+  window_start: number;
+  window_ms: number;
+  rows: number;
+  seen: number;
+  sha256: string;
+  size: number;
+  updated_at: number;
+}
+
 export interface Schema {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -240,4 +302,9 @@ export interface Schema {
   model_aliases: ModelAliasesTable;
   model_approvals: ModelApprovalsTable;
   model_evaluations: ModelEvaluationsTable;
+  deployments: DeploymentsTable;
+  prediction_records: PredictionRecordsTable;
+  prediction_feedback: PredictionFeedbackTable;
+  prediction_windows: PredictionWindowsTable;
+  prediction_segments: PredictionSegmentsTable;
 }

@@ -33,13 +33,23 @@ interface Slot {
 }
 
 /**
- * The compiled worker beside this module. Node 20 cannot start a .ts worker, so under vitest
- * (src/*.ts) tests import the runtime from dist/ after `npm run build`, as the hashing tests do.
+ * The compiled worker beside this module. Node 20 cannot start a .ts worker, so when this module
+ * runs from src/ (under vitest) the worker comes from dist/ — `npm test` builds first.
  */
 export function workerUrl(): URL {
-  const url = new URL('./worker.js', import.meta.url);
-  if (!import.meta.url.endsWith('.js') || !fs.existsSync(fileURLToPath(url))) {
-    throw new KeelError('INVALID_STATE', 'serving workers run from the compiled dist/ (npm run build)');
+  return compiledUrl('serving/runtime/worker.js', new URL('./worker.js', import.meta.url));
+}
+
+/** `beside` when this module is compiled, else the same file under dist/; throws if it was not built. */
+export function compiledUrl(distPath: string, beside: URL): URL {
+  const url = import.meta.url.endsWith('.js')
+    ? beside
+    : new URL(`../../../dist/${distPath}`, import.meta.url);
+  if (!fs.existsSync(fileURLToPath(url))) {
+    throw new KeelError(
+      'INVALID_STATE',
+      `serving workers run from the compiled dist/ (npm run build): ${url}`,
+    );
   }
   return url;
 }
