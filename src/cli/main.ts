@@ -238,6 +238,74 @@ export function buildProgram(): Command {
     .addOption(json())
     .action(lazy(() => import('./commands/reproduce.js')));
 
+  const deploy = program
+    .command('deploy')
+    .description(
+      'deployments: serve a model version, shift traffic (canary, A/B, shadows), promote, roll back',
+    );
+  const deployCmd = (name: string) => lazyExport(() => import('./commands/deploy.js'), name);
+  const collect = (v: string, prev: unknown) => [...(Array.isArray(prev) ? prev : []), v];
+  deploy
+    .command('create <name>')
+    .description('deploy a model version as the primary of a new deployment')
+    .requiredOption(
+      '--model <ref>',
+      'the version to serve: credit@3, credit@champion, or credit (latest approved)',
+    )
+    .option('--description <text>', 'what the deployment is for')
+    .option('--max-batch <rows>', 'rows per batch (default 64)')
+    .option('--max-delay-us <us>', 'how long a request may wait for a fuller batch, µs (default 0)')
+    .option('--queue <rows>', 'rows that may wait before requests get 503 (default 8192)')
+    .option('--timeout-ms <ms>', 'per-request timeout (default 10000)')
+    .option('--workers <n>', 'onnxruntime sessions per loaded version (default 1)')
+    .option('--threads <n>', 'intra-op threads per session (default 1)')
+    .option('--no-log', 'do not log predictions')
+    .option('--log-window <duration>', 'prediction-log window, e.g. 10m (default 10m)')
+    .option('--sample-rows <n>', 'raw rows sampled per window (default 2000)')
+    .addOption(json())
+    .action(deployCmd('create'));
+  deploy.command('ls').description('deployments with their routes').addOption(json()).action(deployCmd('ls'));
+  deploy
+    .command('show <name>')
+    .description('a deployment: routes, settings, revision and what the server has loaded')
+    .addOption(json())
+    .action(deployCmd('show'));
+  deploy
+    .command('set-traffic <name>')
+    .description('set or clear the canary, the A/B split, shadows and sticky assignment (audited)')
+    .option('--canary <ref>', 'canary version: 3, @challenger, credit@3 (with --weight for a new canary)')
+    .option('--weight <percent>', "the canary's share of traffic, 0–100")
+    .option('--no-canary', 'remove the canary')
+    .option('--ab <variants>', 'A/B split, e.g. a=@champion:50,b=@challenger:50 (weights sum to 100)')
+    .option('--no-ab', 'end the A/B split')
+    .option(
+      '--shadow <ref>',
+      'mirror traffic to this version (repeatable; replaces the shadow list)',
+      collect,
+    )
+    .option('--no-shadow', 'remove every shadow')
+    .option('--sticky-header <header>', 'pin callers to a route by this request header')
+    .option('--sticky-field <field>', 'pin rows to a route by this record field')
+    .option('--no-sticky', 'route each request at random')
+    .addOption(json())
+    .action(deployCmd('setTraffic'));
+  deploy
+    .command('promote <name>')
+    .description('make the canary the primary (the old primary is kept for rollback)')
+    .addOption(json())
+    .action(deployCmd('promote'));
+  deploy
+    .command('rollback <name>')
+    .description('bring back the previous primary and clear the canary')
+    .addOption(json())
+    .action(deployCmd('rollback'));
+  deploy
+    .command('set-primary <name> <ref>')
+    .description('switch the primary directly to another version (the old one is kept for rollback)')
+    .addOption(json())
+    .action(deployCmd('setPrimary'));
+  deploy.command('rm <name>').description('delete a deployment').action(deployCmd('rm'));
+
   const token = program.command('token').description('API tokens (admin)');
   token
     .command('create')

@@ -1,11 +1,13 @@
 import type { Context } from '../context.js';
+import { routesOf } from '../serving/deployments/spec.js';
+import type { DeploymentSpec } from '../serving/types.js';
 import type { ModelLineage } from './types.js';
 import { getModelVersion } from './versions.js';
 
 /**
  * Where a version came from and where it is used: the dataset versions it was trained on, the
  * run that produced it (params, code version from `mlflow.source.git.commit`), its aliases and
- * (once serving exists) its deployments.
+ * the deployments routing traffic to it (with the routes: primary, canary, variant:<name>, shadow).
  */
 export async function modelLineage(ctx: Context, name: string, version: number): Promise<ModelLineage> {
   const v = await getModelVersion(ctx, name, version);
@@ -64,11 +66,20 @@ export async function modelLineage(ctx: Context, name: string, version: number):
       };
     }
   }
+  const deploymentRows = await db
+    .selectFrom('deployments')
+    .select(['name', 'spec'])
+    .where('model', '=', name)
+    .orderBy('name')
+    .execute();
+  const deployments = deploymentRows
+    .map((d) => ({ name: d.name, routes: routesOf(JSON.parse(d.spec) as DeploymentSpec, version) }))
+    .filter((d) => d.routes.length > 0);
   return {
     datasets,
     run,
     version: { name: v.name, version: v.version, approval: v.approval, onnx: v.onnx },
     aliases: v.aliases,
-    deployments: [],
+    deployments,
   };
 }

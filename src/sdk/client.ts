@@ -2,6 +2,7 @@ import type { Experiment } from '../tracking/types.js';
 import { Audit, Tokens } from './admin.js';
 import { Api } from './api.js';
 import { Datasets } from './datasets.js';
+import { Deployments } from './deployments.js';
 import { KeelApiError } from './errors.js';
 import { Experiments } from './experiments.js';
 import { Models } from './models.js';
@@ -30,6 +31,7 @@ export class Keel {
   readonly audit: Audit;
   readonly datasets: Datasets;
   readonly models: Models;
+  readonly deployments: Deployments;
   readonly transport: Transport;
   private readonly loggerDefaults: RunLoggerOptions;
 
@@ -42,6 +44,7 @@ export class Keel {
     this.audit = new Audit(api);
     this.datasets = new Datasets(api);
     this.models = new Models(api, this.datasets);
+    this.deployments = new Deployments(api);
     this.loggerDefaults = { flushIntervalMs: opts.flushIntervalMs, flushAt: opts.flushAt };
   }
 

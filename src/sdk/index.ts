@@ -39,6 +39,16 @@ export type { AuditPage } from './admin.js';
 export { Audit, Tokens } from './admin.js';
 export { Keel, type KeelOptions, type StartRunOptions } from './client.js';
 export { Datasets, type DatasetVersionDetail } from './datasets.js';
+export {
+  type CreateDeploymentOptions,
+  type Deployment,
+  type DeploymentDetail,
+  type DeploymentSpec,
+  type DeploymentStatus,
+  Deployments,
+  type TrafficChange,
+  type VersionRef,
+} from './deployments.js';
 export { apiErrorFrom, KeelApiError } from './errors.js';
 export type { ExperimentList, ListExperimentsOptions } from './experiments.js';
 export { Experiments } from './experiments.js';
