@@ -32,7 +32,7 @@ async function keel(args: string[]) {
 }
 
 /** The real binary against a server (`--url`) whose registry holds credit v1–v4 (champion → 2, challenger → 3). */
-describe('keel deploy (real binary)', () => {
+describe('keel deploy (real binary)', { timeout: 60_000 }, () => {
   let env: TestEnv;
   let app: FastifyInstance;
   let hooks: RecordingHooks;
@@ -256,5 +256,5 @@ describe('keel deploy on a local data dir (real binary)', () => {
     });
     const lineage = await L('lineage', 'credit@2', '--json');
     expect(JSON.parse(lineage.stdout).deployments).toEqual([{ name: 'credit-api', routes: ['primary'] }]);
-  });
+  }, 120_000);
 });
