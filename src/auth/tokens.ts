@@ -61,6 +61,7 @@ export async function createToken(
       ),
     () => alreadyExists(`Token '${name}' already exists`),
   );
+  clearAuthCache(ctx);
   return { token, info: { name, role, createdAt: now, lastUsedAt: null, revokedAt: null } };
 }
 
@@ -76,7 +77,7 @@ export async function listTokens(ctx: Context): Promise<TokenInfo[]> {
   }));
 }
 
-/** Revokes a token by name; it stops working at once. */
+/** Revokes a token by name; it stops working at once in this process, within a second on other replicas. */
 export async function revokeToken(ctx: Context, name: string, actor: Actor): Promise<void> {
   await audited(
     ctx,
@@ -92,10 +93,44 @@ export async function revokeToken(ctx: Context, name: string, actor: Actor): Pro
     },
     actor,
   );
+  clearAuthCache(ctx);
+}
+
+/**
+ * Authentication runs on every request, including the serving hot path (≥ 10k requests/s), so
+ * answers are cached for a second. Creating or revoking a token in this process clears the cache at
+ * once; another replica sees a revocation within AUTH_CACHE_MS.
+ */
+const AUTH_CACHE_MS = 1000;
+interface AuthCache {
+  any: { value: boolean; at: number } | null;
+  secrets: Map<string, { value: { name: string; role: Role } | null; at: number }>;
+}
+const authCaches = new WeakMap<Context, AuthCache>();
+const authCache = (ctx: Context): AuthCache => {
+  let c = authCaches.get(ctx);
+  if (!c) {
+    c = { any: null, secrets: new Map() };
+    authCaches.set(ctx, c);
+  }
+  return c;
+};
+/** Forgets cached authentication answers (after a token is created or revoked). */
+export function clearAuthCache(ctx: Context): void {
+  authCaches.delete(ctx);
 }
 
 /** Whether any usable token exists (local mode ends when the first one is created). */
 export async function anyActiveToken(ctx: Context): Promise<boolean> {
+  const cache = authCache(ctx);
+  const now = performance.now();
+  if (cache.any && now - cache.any.at < AUTH_CACHE_MS) return cache.any.value;
+  const value = await anyActiveTokenUncached(ctx);
+  cache.any = { value, at: now };
+  return value;
+}
+
+async function anyActiveTokenUncached(ctx: Context): Promise<boolean> {
   const row = await ctx.store.db
     .selectFrom('api_tokens')
     .select('name')
@@ -111,6 +146,21 @@ const lastUsedWrites = new WeakMap<Context, Map<string, number>>();
 
 /** Resolves a presented secret to its active token, or null. */
 export async function authenticate(
+  ctx: Context,
+  secret: string,
+): Promise<{ name: string; role: Role } | null> {
+  const cache = authCache(ctx);
+  const t = performance.now();
+  const hit = cache.secrets.get(secret);
+  if (hit && t - hit.at < AUTH_CACHE_MS) return hit.value;
+  const value = await authenticateUncached(ctx, secret);
+  // Bounded: a flood of wrong secrets must not grow memory.
+  if (cache.secrets.size >= 10_000) cache.secrets.clear();
+  cache.secrets.set(secret, { value, at: t });
+  return value;
+}
+
+async function authenticateUncached(
   ctx: Context,
   secret: string,
 ): Promise<{ name: string; role: Role } | null> {

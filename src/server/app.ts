@@ -1,6 +1,9 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Context } from '../context.js';
+import { PredictionLog } from '../serving/log/log.js';
+import { ServingManager } from '../serving/manager.js';
+import { ServingMetrics } from '../serving/metrics.js';
 import { type AuthOptions, registerAuth } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -8,12 +11,31 @@ import { registerArtifactProxy } from './routes/mlflow/artifacts.js';
 import { registerExperimentRoutes } from './routes/mlflow/experiments.js';
 import { registerModelRegistryRoutes } from './routes/mlflow/registry-models.js';
 import { registerRunRoutes } from './routes/mlflow/runs.js';
+import { registerInvocationRoutes } from './routes/serving/invocations.js';
+import { registerMetricsRoute } from './routes/serving/metrics.js';
+import { registerOipRoutes } from './routes/serving/oip.js';
+import { registerPredictRoutes } from './routes/serving/predict.js';
+import { registerDeploymentRoutes } from './routes/v1/deployments.js';
 import { registerNativeRoutes } from './routes/v1/index.js';
+import { registerPredictionLogRoutes } from './routes/v1/predictions.js';
 
 export interface AppOptions extends AuthOptions {
   bodyLimit?: number;
   /** Fastify request logging (off in tests and CLI local mode). */
   logRequests?: boolean;
+  /**
+   * `eager` (keel server): load every deployment before answering and follow changes made by other
+   * replicas; `lazy` (default; CLI local mode, tests): load a deployment on its first request.
+   */
+  serving?: 'eager' | 'lazy';
+  /** How often eager serving re-reads deployments (ms). */
+  reconcileMs?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    serving: ServingManager;
+  }
 }
 
 /**
@@ -66,9 +88,27 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
   registerModelRegistryRoutes(app, ctx);
   await registerArtifactProxy(app, ctx);
   registerNativeRoutes(app, ctx);
+  const metrics: ServingMetrics = new ServingMetrics({ queuedRows: () => serving.queued() });
+  const log = new PredictionLog(ctx.config, { logger: ctx.logger });
+  const serving: ServingManager = new ServingManager(ctx, {
+    mode: opts.serving ?? 'lazy',
+    metrics,
+    log,
+    ...(opts.reconcileMs === undefined ? {} : { reconcileMs: opts.reconcileMs }),
+  });
+  app.decorate('serving', serving);
+  // Closing the app drains every deployment and flushes the prediction log: nothing accepted is lost.
+  app.addHook('onClose', async () => serving.close());
+  registerDeploymentRoutes(app, ctx, serving);
+  registerPredictionLogRoutes(app, ctx);
+  registerPredictRoutes(app, serving);
+  registerOipRoutes(app, serving);
+  await registerInvocationRoutes(app, serving);
+  registerMetricsRoute(app, metrics);
   app.get('/api/v1/openapi.json', { config: { role: 'viewer' }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
   await app.ready();
+  await serving.start();
   return app;
 }

@@ -29,11 +29,18 @@ function fromFastify(err: FastifyError, bodyLimit: number): KeelError | null {
   return null;
 }
 
-/** MLflow and its clients expect `{error_code, message}`; the native API and OIP use their own shapes. */
-export type ErrorStyle = 'mlflow' | 'native';
+/**
+ * MLflow and its clients (including MLflow's scoring protocol on /deployments/…/invocations) expect
+ * `{error_code, message}`; the Open Inference Protocol expects `{"error": "…"}`; the native API has its own.
+ */
+export type ErrorStyle = 'mlflow' | 'native' | 'oip';
 
 export const styleFor = (url: string): ErrorStyle =>
-  url.startsWith('/api/2.0/') || url.startsWith('/ajax-api/') ? 'mlflow' : 'native';
+  url.startsWith('/api/2.0/') || url.startsWith('/ajax-api/') || url.startsWith('/deployments/')
+    ? 'mlflow'
+    : url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?')
+      ? 'oip'
+      : 'native';
 
 /** The body for an error in the caller's protocol. */
 export function errorBody(
@@ -42,6 +49,7 @@ export function errorBody(
   message: string,
   details?: Record<string, unknown>,
 ) {
+  if (style === 'oip') return { error: message };
   return style === 'mlflow'
     ? { error_code: code, message }
     : { error: { code, message, ...(details ?? {}) } };
@@ -52,10 +60,19 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): v
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const style = styleFor(req.url);
     let known: KeelError | null = err instanceof KeelError ? err : fromFastify(err, bodyLimit);
-    // MLflow reports a bad Content-Type as INVALID_PARAMETER_VALUE (400), not 415.
+    const scoring = req.url.startsWith('/deployments/');
+    // MLflow's scoring server answers an unsupported Content-Type with 415 and the accepted types.
+    if (known && scoring && err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      known = new KeelError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `This predictor only supports the following content types: ['application/json', 'text/csv']; got '${req.headers['content-type'] ?? ''}'`,
+      );
+    }
+    // MLflow's tracking server reports a bad Content-Type as INVALID_PARAMETER_VALUE (400), not 415.
     if (
       known &&
       style === 'mlflow' &&
+      !scoring &&
       known.code === 'BAD_REQUEST' &&
       err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
     ) {
@@ -67,6 +84,11 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): v
     if (!known) {
       req.log.error({ err }, 'unhandled error');
       return reply.status(500).send(errorBody(style, 'INTERNAL_ERROR', 'Internal server error'));
+    }
+    // Backpressure: tell the client when to come back (whole seconds, at least 1).
+    const retryAfterMs = known.details?.retryAfterMs;
+    if (known.status === 503 && typeof retryAfterMs === 'number') {
+      reply.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     }
     return reply.status(known.status).send(errorBody(style, known.code, known.message, known.details));
   });

@@ -43,6 +43,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       allowLocal: loopback || config.insecure,
       bodyLimit: config.bodyLimit,
       logRequests: false,
+      serving: 'eager',
     });
     const address = await app.listen({ host: config.host, port: config.port });
     logger.info(

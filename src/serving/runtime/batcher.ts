@@ -31,6 +31,8 @@ export interface BatcherOptions {
   maxConcurrentBatches?: number;
   /** Outputs to fetch; default all. */
   outputs?: string[];
+  /** Called with the rows of every batch dispatched (for metrics). */
+  onBatch?: (rows: number) => void;
 }
 
 /** One request's outputs and where its time went. */
@@ -74,6 +76,7 @@ export class DynamicBatcher {
   private readonly timeoutMs: number | undefined;
   private readonly maxConcurrent: number | undefined;
   private readonly outputs: string[] | undefined;
+  private readonly onBatch: ((rows: number) => void) | undefined;
   private queue: Queued[] = [];
   private queuedRows = 0;
   private inFlight = 0;
@@ -96,6 +99,7 @@ export class DynamicBatcher {
     this.timeoutMs = opts.timeoutMs;
     this.maxConcurrent = opts.maxConcurrentBatches;
     this.outputs = opts.outputs;
+    this.onBatch = opts.onBatch;
   }
 
   /**
@@ -224,6 +228,7 @@ export class DynamicBatcher {
     this.inFlight++;
     this.batches++;
     this.rows += rows;
+    this.onBatch?.(rows);
     let feeds: Tensors;
     try {
       feeds = concatRows(
