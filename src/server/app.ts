@@ -11,10 +11,7 @@ import { registerArtifactProxy } from './routes/mlflow/artifacts.js';
 import { registerExperimentRoutes } from './routes/mlflow/experiments.js';
 import { registerModelRegistryRoutes } from './routes/mlflow/registry-models.js';
 import { registerRunRoutes } from './routes/mlflow/runs.js';
-import { registerInvocationRoutes } from './routes/serving/invocations.js';
-import { registerMetricsRoute } from './routes/serving/metrics.js';
-import { registerOipRoutes } from './routes/serving/oip.js';
-import { registerPredictRoutes } from './routes/serving/predict.js';
+import { registerServingRoutes } from './routes/serving/index.js';
 import { registerDeploymentRoutes } from './routes/v1/deployments.js';
 import { registerNativeRoutes } from './routes/v1/index.js';
 import { registerPredictionLogRoutes } from './routes/v1/predictions.js';
@@ -101,10 +98,7 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
   app.addHook('onClose', async () => serving.close());
   registerDeploymentRoutes(app, ctx, serving);
   registerPredictionLogRoutes(app, ctx);
-  registerPredictRoutes(app, serving);
-  registerOipRoutes(app, serving);
-  await registerInvocationRoutes(app, serving);
-  registerMetricsRoute(app, metrics);
+  await registerServingRoutes(app, serving, metrics);
   app.get('/api/v1/openapi.json', { config: { role: 'viewer' }, schema: { hide: true } }, async () =>
     app.swagger(),
   );

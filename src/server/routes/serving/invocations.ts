@@ -32,31 +32,26 @@ function firstRowField(body: unknown, field: string): unknown {
   return undefined;
 }
 
-export async function registerInvocationRoutes(app: FastifyInstance, m: ServingManager): Promise<void> {
-  await app.register(async (scoped) => {
-    // Only this route reads CSV bodies; JSON routes keep rejecting other content types.
-    scoped.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_req, body, done) =>
-      done(null, body),
-    );
-    scoped.post(
-      '/deployments/:name/invocations',
-      { config: { role: 'viewer' }, schema: { hide: true } },
-      async (req: FastifyRequest<{ Params: { name: string } }>, reply) => {
-        const contentType = req.headers['content-type'];
-        const s = await serve(
-          m,
-          req.params.name,
-          req,
-          (io, extra) => parseInvocations(contentType, req.body, io, { allowExtra: extra }),
-          {
-            bodyKey: (field) => firstRowField(req.body, field),
-          },
-        );
-        reply.header('x-request-id', s.requestId);
-        reply.header('x-keel-model-version', String(s.loaded.version));
-        reply.header('x-keel-route', s.route);
-        return invocationsResponse(s.loaded.io, s.outputs, s.parsed.rows);
-      },
-    );
-  });
+/** Registered inside the serving scope (index.ts), which parses text/csv bodies as text. */
+export function registerInvocationRoutes(app: FastifyInstance, m: ServingManager): void {
+  app.post(
+    '/deployments/:name/invocations',
+    { config: { role: 'viewer' }, schema: { hide: true } },
+    async (req: FastifyRequest<{ Params: { name: string } }>, reply) => {
+      const contentType = req.headers['content-type'];
+      const s = await serve(
+        m,
+        req.params.name,
+        req,
+        (io, extra) => parseInvocations(contentType, req.body, io, { allowExtra: extra }),
+        {
+          bodyKey: (field) => firstRowField(req.body, field),
+        },
+      );
+      reply.header('x-request-id', s.requestId);
+      reply.header('x-keel-model-version', String(s.loaded.version));
+      reply.header('x-keel-route', s.route);
+      return invocationsResponse(s.loaded.io, s.outputs, s.parsed.rows);
+    },
+  );
 }
