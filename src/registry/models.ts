@@ -2,6 +2,7 @@ import { type Actor, audited, uniquely } from '../audit/tx.js';
 import type { Context } from '../context.js';
 import { alreadyExists, notFound } from '../core/errors.js';
 import type { Db } from '../store/db.js';
+import { refuseIfModelDeployed } from './deployed.js';
 import {
   loadModels,
   requireModelRow,
@@ -96,7 +97,8 @@ export async function listModels(ctx: Context): Promise<RegisteredModel[]> {
 
 /**
  * Renames a model. Versions, tags, aliases, approvals and evaluations follow through the
- * foreign keys' ON UPDATE CASCADE, in the same statement.
+ * foreign keys' ON UPDATE CASCADE, in the same statement. INVALID_PARAMETER_VALUE while a
+ * deployment serves it: deployments name their model in their spec, which no key follows.
  */
 export async function renameModel(
   ctx: Context,
@@ -125,6 +127,8 @@ export async function renameModel(
               .set({ name: newName, updated_at: ctx.clock.now() })
               .where('name', '=', name)
               .execute();
+            // Checked after the update has locked the row, which deployment writes lock too.
+            await refuseIfModelDeployed(trx, name, 'rename');
             return {
               result: undefined,
               audit: {
@@ -179,7 +183,10 @@ export async function updateModel(
   return getModel(ctx, name);
 }
 
-/** Deletes a model with all its versions, tags, aliases, approvals and evaluations. */
+/**
+ * Deletes a model with all its versions, tags, aliases, approvals and evaluations;
+ * INVALID_PARAMETER_VALUE while a deployment serves it.
+ */
 export async function deleteModel(ctx: Context, name: string, actor: Actor): Promise<void> {
   validateModelName(name);
   await audited(
@@ -193,6 +200,8 @@ export async function deleteModel(ctx: Context, name: string, actor: Actor): Pro
         .orderBy('version')
         .execute();
       await trx.deleteFrom('registered_models').where('name', '=', name).execute();
+      // Checked after the delete has locked the row (a refusal rolls it back).
+      await refuseIfModelDeployed(trx, name, 'delete');
       return {
         result: undefined,
         audit: {

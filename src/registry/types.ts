@@ -125,5 +125,6 @@ export interface ModelLineage {
     onnx: { sha256: string; size: number } | null;
   };
   aliases: string[];
-  deployments: unknown[];
+  /** Deployments routing traffic to the version, by name, with their routes (`primary`, `canary`, `variant:<name>`, `shadow`). */
+  deployments: { name: string; routes: string[] }[];
 }

@@ -6,6 +6,7 @@ import { resolveVersion as resolveDatasetVersion } from '../data/versions.js';
 import type { Db } from '../store/db.js';
 import type { ModelVersionsTable, RunsTable } from '../store/schema.js';
 import { metricValue } from '../tracking/run-read.js';
+import { refuseIfVersionDeployed } from './deployed.js';
 import { insertModel, validateNewModel } from './models.js';
 import { resolveOnnx, runOfSource, validateFeatureSchema } from './onnx.js';
 import {
@@ -300,6 +301,7 @@ export async function updateModelVersion(
 /**
  * Deletes a version with its tags, aliases, approvals and evaluations. Its number is not
  * handed out again. The ONNX blob stays: other versions or run artifacts may share it.
+ * INVALID_PARAMETER_VALUE while a deployment routes to it or keeps it as its rollback target.
  */
 export async function deleteModelVersion(
   ctx: Context,
@@ -312,6 +314,9 @@ export async function deleteModelVersion(
     ctx,
     async (trx) => {
       const row = await requireVersionRow(trx, name, version);
+      // The model's row first: deployment writes lock it too, so neither misses the other.
+      await touchModel(trx, name, ctx.clock.now());
+      await refuseIfVersionDeployed(trx, name, version);
       const aliases = await trx
         .selectFrom('model_aliases')
         .select('alias')
@@ -324,7 +329,6 @@ export async function deleteModelVersion(
         .where('name', '=', name)
         .where('version', '=', version)
         .execute();
-      await touchModel(trx, name, ctx.clock.now());
       return {
         result: undefined,
         audit: {

@@ -35,9 +35,9 @@ export async function run(ref: string, opts: { json?: boolean }, cmd: Command): 
     out.push(
       `              ├─▶ ${pc.cyan('aliases')}  ${g.aliases.length ? g.aliases.join(', ') : pc.dim('none')}`,
     );
-    const deps = g.deployments as { name?: string }[];
+    const deployed = g.deployments.map((d) => `${d.name} (${d.routes.join(', ')})`);
     out.push(
-      `              └─▶ ${pc.cyan('deployments')}  ${deps.length ? deps.map((d) => d.name ?? '?').join(', ') : pc.dim('none')}`,
+      `              └─▶ ${pc.cyan('deployed')}  ${deployed.length ? deployed.join(', ') : pc.dim('none')}`,
     );
     process.stdout.write(`${out.join('\n')}\n`);
   });

@@ -64,6 +64,7 @@ export async function run(ref: string, opts: { md?: string; html?: string }, cmd
         experiment: lineage.run?.experimentName ?? null,
         gitCommit: lineage.run?.gitCommit ?? null,
         datasets: lineage.datasets.map((d) => d.ref),
+        deployments: lineage.deployments,
       },
       approvals: approvals.map((a) => ({
         status: a.status,

@@ -11,6 +11,7 @@ import {
 } from '../../models/eval/index.js';
 import {
   approvalsByTime,
+  deployedText,
   evaluationsByTime,
   fmtShare,
   fmtTime,
@@ -205,6 +206,7 @@ export function renderCardHtml(card: ModelCardData): string {
       ['Experiment', l.experiment ? esc(l.experiment) : dash],
       ['Git commit', l.gitCommit ? code(l.gitCommit) : dash],
       ['Datasets', l.datasets.length ? l.datasets.map(esc).join(', ') : dash],
+      ['Deployed', l.deployments?.length ? l.deployments.map((d) => esc(deployedText(d))).join(', ') : dash],
     ]),
   );
 

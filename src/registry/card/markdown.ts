@@ -6,6 +6,7 @@
 import { type EvalResult, formatMetric, METRICS, metricLabel } from '../../models/eval/index.js';
 import {
   approvalsByTime,
+  deployedText,
   evaluationsByTime,
   fmtShare,
   fmtTime,
@@ -178,6 +179,10 @@ export function renderCardMarkdown(card: ModelCardData): string {
       ['Experiment', l.experiment ? mdText(l.experiment) : '—'],
       ['Git commit', l.gitCommit ? mdCode(l.gitCommit) : '—'],
       ['Datasets', l.datasets.length ? l.datasets.map(mdText).join(', ') : '—'],
+      [
+        'Deployed',
+        l.deployments?.length ? l.deployments.map((d) => mdText(deployedText(d))).join(', ') : '—',
+      ],
     ]),
   );
 

@@ -12,6 +12,10 @@ export const INTENDED_USE_NOT_STATED =
   'where it must not be used; treat it as unvalidated outside the data it was evaluated on. ' +
   'Record it with the `intended_use` tag on the model or version.';
 
+/** A deployment using the version: `loans (primary, shadow)`. */
+export const deployedText = (d: { name: string; routes: string[] }): string =>
+  `${d.name} (${d.routes.join(', ')})`;
+
 /** An epoch-ms time as "YYYY-MM-DD HH:MM UTC"; "—" when absent. */
 export const fmtTime = (ms: number | null | undefined): string =>
   ms === null || ms === undefined || !Number.isFinite(ms)

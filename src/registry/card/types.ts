@@ -44,6 +44,8 @@ export interface ModelCardData {
     experiment: string | null;
     gitCommit: string | null;
     datasets: string[];
+    /** Deployments routing to the version when the card was made, with their routes. */
+    deployments?: { name: string; routes: string[] }[];
   };
   /** Review history, any order (shown oldest first). */
   approvals: { status: string; actor: string; reason: string | null; time: number }[];

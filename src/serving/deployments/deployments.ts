@@ -4,8 +4,10 @@
  * runtime load it (`hooks.prepare`), then commits it with its audit entry and a new revision, and
  * finally tells the runtime (`hooks.applied`).
  */
+import { blobReferenced } from '../../artifacts/references.js';
 import { type Actor, audited, uniquely } from '../../audit/tx.js';
 import type { Context } from '../../context.js';
+import { lockDeployableVersions } from '../../registry/deployed.js';
 import { validateDescription } from '../../registry/rows.js';
 import type { BatchingSpec, Deployment, DeploymentHooks, DeploymentSpec, LogSpec } from '../types.js';
 import { deploymentConflict, deploymentExists } from './errors.js';
@@ -17,6 +19,7 @@ import {
   normalizeSpec,
   validateDeploymentName,
   validateRoutes,
+  versionsOf,
 } from './spec.js';
 import { findDeployment, replaceIfRevision, requireDeployment, toDeployment, toRow } from './store.js';
 import { applyTraffic, promoted, rolledBack, type TrafficChange, withPrimary } from './traffic.js';
@@ -35,6 +38,14 @@ export interface DeploymentPatch {
   batching?: Partial<BatchingSpec> | undefined;
   log?: Partial<LogSpec> | undefined;
 }
+
+/** The prediction log's tables, each keyed by deployment name. */
+const PREDICTION_LOG_TABLES = [
+  'prediction_records',
+  'prediction_feedback',
+  'prediction_windows',
+  'prediction_segments',
+] as const;
 
 /** What an audit entry records of a deployment, before and after a change. */
 const snapshot = (d: Deployment) => ({ revision: d.revision, description: d.description, spec: d.spec });
@@ -94,6 +105,12 @@ async function change(
     const written = await audited(
       ctx,
       async (trx) => {
+        const held = new Set(versionsOf(current.spec));
+        await lockDeployableVersions(
+          trx,
+          spec.model,
+          versionsOf(spec).filter((v) => !held.has(v)),
+        );
         if (!(await replaceIfRevision(trx, updated, current.revision))) return { result: false, audit: null };
         return {
           result: true,
@@ -164,6 +181,7 @@ export async function createDeployment(
         ctx,
         async (trx) => {
           if (await findDeployment(trx, name)) throw deploymentExists(name);
+          await lockDeployableVersions(trx, spec.model, versionsOf(spec));
           await trx.insertInto('deployments').values(toRow(d)).execute();
           return {
             result: undefined,
@@ -273,7 +291,12 @@ export function setPrimary(
   });
 }
 
-/** Deletes a deployment; the runtime is told with `applied(name, null)` to unload it. */
+/**
+ * Deletes a deployment with its prediction log (records, feedback, window profiles, segments), so
+ * a new deployment of the same name starts with a clean log. The runtime is told with
+ * `applied(name, null)` to unload it; then the segments' blobs that nothing else refers to are
+ * deleted, as a run's artifacts are.
+ */
 export async function deleteDeployment(
   ctx: Context,
   name: string,
@@ -281,17 +304,40 @@ export async function deleteDeployment(
   hooks: DeploymentHooks,
 ): Promise<void> {
   validateDeploymentName(name);
-  await audited(
+  const segments = await audited(
     ctx,
     async (trx) => {
       const d = await requireDeployment(trx, name);
+      const rows = await trx
+        .selectFrom('prediction_segments')
+        .select('sha256')
+        .where('deployment', '=', name)
+        .execute();
       await trx.deleteFrom('deployments').where('name', '=', name).execute();
+      for (const table of PREDICTION_LOG_TABLES) {
+        await trx.deleteFrom(table).where('deployment', '=', name).execute();
+      }
       return {
-        result: undefined,
+        result: [...new Set(rows.map((r) => r.sha256))],
         audit: { action: 'deployment.delete', objectType: 'deployment', objectId: name, before: snapshot(d) },
       };
     },
     actor,
   );
   await notifyApplied(ctx, hooks, name, null);
+  await dropUnreferenced(ctx, name, segments);
+}
+
+/** Deletes the blobs nothing refers to any more; a failure only leaves garbage, so it is logged. */
+async function dropUnreferenced(ctx: Context, name: string, shas: string[]): Promise<void> {
+  for (const sha of shas) {
+    try {
+      if (!(await blobReferenced(ctx.store.db, sha))) await ctx.blobs.delete(sha);
+    } catch (err) {
+      ctx.logger.warn(
+        { err, deployment: name, sha256: sha },
+        'could not delete a prediction log segment blob',
+      );
+    }
+  }
 }

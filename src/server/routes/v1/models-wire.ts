@@ -183,7 +183,7 @@ export const LineageSchema = z.object({
     onnx: OnnxBlobSchema,
   }),
   aliases: z.array(z.string()),
-  deployments: z.array(z.unknown()),
+  deployments: z.array(z.object({ name: z.string(), routes: z.array(z.string()) })),
 });
 
 /** A version ready for JSON: non-finite metric values as their names. */
