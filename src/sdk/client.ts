@@ -6,6 +6,7 @@ import { Deployments } from './deployments.js';
 import { KeelApiError } from './errors.js';
 import { Experiments } from './experiments.js';
 import { Models } from './models.js';
+import { Predictions } from './predictions.js';
 import { ActiveRun, type RunLoggerOptions } from './run-logger.js';
 import { Runs } from './runs.js';
 import { HttpTransport, type Transport } from './transport.js';
@@ -31,6 +32,8 @@ export class Keel {
   readonly audit: Audit;
   readonly datasets: Datasets;
   readonly models: Models;
+  /** Deployments' prediction logs: feedback (labels), logged predictions, window profiles, samples. */
+  readonly predictions: Predictions;
   readonly deployments: Deployments;
   readonly transport: Transport;
   private readonly loggerDefaults: RunLoggerOptions;
@@ -44,6 +47,7 @@ export class Keel {
     this.audit = new Audit(api);
     this.datasets = new Datasets(api);
     this.models = new Models(api, this.datasets);
+    this.predictions = new Predictions(api);
     this.deployments = new Deployments(api);
     this.loggerDefaults = { flushIntervalMs: opts.flushIntervalMs, flushAt: opts.flushAt };
   }

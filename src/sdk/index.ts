@@ -53,6 +53,15 @@ export { apiErrorFrom, KeelApiError } from './errors.js';
 export type { ExperimentList, ListExperimentsOptions } from './experiments.js';
 export { Experiments } from './experiments.js';
 export { Models, type RegisterVersionOptions } from './models.js';
+export {
+  type FeedbackInput,
+  type FeedbackResult,
+  type PredictionPage,
+  type PredictionSegment,
+  Predictions,
+  type PredictionWindow,
+  type SampleRow,
+} from './predictions.js';
 export { ActiveRun, type RunLoggerOptions } from './run-logger.js';
 export type {
   CreateRunOptions,
