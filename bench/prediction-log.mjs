@@ -92,13 +92,26 @@ async function main() {
   };
   const ctx = await openContext(config);
   const log = new PredictionLog(config);
-  // Time the batches' packing and posting too: main-thread work outside record().
-  let postNs = 0n;
+  // Time the batches' packing and posting too: main-thread work outside record(). The first post
+  // also starts the worker thread, timed apart.
+  let postUs = 0;
+  let postedEvents = 0;
+  let startUs = 0;
+  const perBatch = [];
   const post = log.post.bind(log);
   log.post = () => {
+    const n = log.events.length;
     const t = process.hrtime.bigint();
     post();
-    postNs += process.hrtime.bigint() - t;
+    const us = Number(process.hrtime.bigint() - t) / 1000;
+    if (n === 0) return;
+    if (startUs === 0) {
+      startUs = us;
+      return;
+    }
+    postUs += us;
+    postedEvents += n;
+    perBatch.push(us / n);
   };
 
   console.log(
@@ -127,7 +140,8 @@ async function main() {
     `  record():               ${median(perCall).toFixed(3)} µs per call (median of ${perCall.length} chunks)`,
   );
   console.log(
-    `  pack + post (main):     ${(Number(postNs) / 1000 / (s.accepted || 1)).toFixed(3)} µs per accepted event`,
+    `  pack + post (main):     ${median(perBatch).toFixed(3)} µs per event (median of ${perBatch.length} batches), ` +
+      `${(postUs / (postedEvents || 1)).toFixed(3)} µs mean with GC pauses; worker start ${(startUs / 1000).toFixed(1)} ms`,
   );
   console.log(
     `  offered:                ${((EVENTS / recorded) * 1000).toFixed(0)} events/s on the main thread`,

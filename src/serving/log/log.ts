@@ -21,8 +21,13 @@ export interface PredictionLogOptions {
   maxPendingRows?: number;
   /** Events per posted batch; a full batch is posted on the next turn of the event loop (default 1000). */
   maxBatchEvents?: number;
-  /** How often the worker writes profiles and records (ms, default 1000). */
+  /** How often the worker writes records (ms, default 1000). */
   checkpointMs?: number;
+  /**
+   * How often the worker merges window profiles into the database (ms, default 5000): each merge
+   * costs the same whatever the rows (sketches, HLL registers), so it runs less often than records.
+   */
+  profileMs?: number;
   /** How often the worker rewrites the open windows' sample segments (ms, default 30,000). */
   segmentMs?: number;
   /** Unwritten records the worker holds before it drops new ones (default: maxPendingRows). */
@@ -92,6 +97,7 @@ export class PredictionLog {
       config,
       options: {
         checkpointMs: opts.checkpointMs ?? 1000,
+        profileMs: opts.profileMs ?? 5000,
         segmentMs: opts.segmentMs ?? 30_000,
         maxBacklogRows: opts.maxBacklogRows ?? this.maxPendingRows,
       },

@@ -62,8 +62,10 @@ export interface PackedBatch {
 }
 
 export interface WorkerOptions {
-  /** Profiles and records are written this often (ms). */
+  /** Records are written this often (ms). */
   checkpointMs: number;
+  /** Window profiles are merged into the database this often (ms); flush and close always do it. */
+  profileMs: number;
   /** Sample segments are rewritten this often (ms); flush and close always write them. */
   segmentMs: number;
   /** Record rows held unwritten before new ones are dropped. */

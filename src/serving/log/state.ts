@@ -104,6 +104,7 @@ export class LogState {
   private recordFailures = 0;
   private readonly pendingSamples = new Map<string, PendingSample>();
   private lastSegments = Date.now();
+  private lastWindows = Date.now();
 
   constructor(
     private readonly store: Store,
@@ -279,21 +280,24 @@ export class LogState {
   }
 
   /**
-   * Writes records, merges profile deltas into their window rows and — when due, or `segments`
-   * is set — sample deltas into their segments. Anything that fails stays for the next checkpoint;
-   * the first error is rethrown after everything else was tried.
+   * Writes records and — when due, or everything with `all` — merges profile deltas into their
+   * window rows and sample deltas into their segments. Anything that fails stays for the next
+   * checkpoint; the first error is rethrown after everything else was tried.
    */
-  async checkpoint(segments: boolean): Promise<CheckpointResult> {
+  async checkpoint(all: boolean): Promise<CheckpointResult> {
     const dropped = new Map<string, number>();
     let failure: unknown = null;
     const fail = (e: unknown): void => {
       failure ??= e;
     };
     const written = await this.writeRecords(dropped, fail);
-    await this.writeWindows(dropped).catch(fail);
-    const due =
-      Date.now() - this.lastSegments >= this.options.segmentMs || this.sampledRows >= SOFT_SAMPLE_ROWS;
-    if (segments || due) await this.writeSegments().catch(fail);
+    const now = Date.now();
+    if (all || now - this.lastWindows >= this.options.profileMs || this.windows.size >= SOFT_WINDOWS) {
+      await this.writeWindows(dropped).catch(fail);
+    }
+    if (all || now - this.lastSegments >= this.options.segmentMs || this.sampledRows >= SOFT_SAMPLE_ROWS) {
+      await this.writeSegments().catch(fail);
+    }
     if (failure !== null) throw failure;
     return { written, dropped: toDropList(dropped) };
   }
@@ -327,6 +331,7 @@ export class LogState {
   }
 
   private async writeWindows(dropped: Map<string, number>): Promise<void> {
+    this.lastWindows = Date.now();
     const live = this.windows;
     this.windows = new Map();
     for (const [k, w] of live) {
