@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBlobStore } from '../../src/artifacts/index.js';
 import { blobReferenced } from '../../src/artifacts/references.js';
@@ -347,6 +348,29 @@ describe.each(DIALECTS)('prediction log (%s)', (dialect) => {
     const [segment] = await listSegments(env.ctx, 'credit-api');
     expect([segment!.rows, segment!.seen]).toEqual([5, 10]);
     expect(await countRows(env.ctx, 'prediction_records')).toBe(10);
+  });
+
+  it('a script awaiting close() runs to its end (the worker keeps the process alive until it is written)', () => {
+    // In a plain script nothing else holds the event loop open while close() waits for the worker.
+    const script = `
+      import { PredictionLog } from ${JSON.stringify(new URL('../../dist/serving/log/log.js', import.meta.url).href)};
+      const log = new PredictionLog(JSON.parse(process.env.KEEL_TEST_CONFIG));
+      const io = JSON.parse(process.env.KEEL_TEST_IO);
+      const inputs = { age: { type: 'float32', dims: [1, 1], data: new Float32Array([30]) }, region: { type: 'string', dims: [1, 1], data: ['north'] } };
+      const outputs = { label: { type: 'int64', dims: [1], data: new BigInt64Array([1n]) }, probabilities: { type: 'float32', dims: [1, 2], data: new Float32Array([0.4, 0.6]) } };
+      log.record({ deployment: 'credit-api', model: 'credit', version: 1, route: 'primary', requestId: 'script', eventTime: ${T0}, latencyUs: 5, inputs, outputs }, io, { enabled: true, windowSeconds: 60, sampleRows: 5 });
+      await log.close();
+      console.log('done', log.stats().written);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: {
+        ...process.env,
+        KEEL_TEST_CONFIG: JSON.stringify(env.config),
+        KEEL_TEST_IO: JSON.stringify(creditIO(1)),
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect([r.status, r.stdout.trim()], r.stderr).toEqual([0, 'done 1']);
   });
 
   it('starts no worker until something is recorded', async () => {

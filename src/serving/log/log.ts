@@ -182,6 +182,9 @@ export class PredictionLog {
       try {
         await this.request('close');
       } finally {
+        // Referenced until it is gone: otherwise a script awaiting close() could see its event loop
+        // empty (the worker unreferenced, the timer too) and exit before close() resolves.
+        w.ref();
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
         if (this.worker === w) {
           this.worker = null;
