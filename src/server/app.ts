@@ -93,6 +93,7 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
     log,
     ...(opts.reconcileMs === undefined ? {} : { reconcileMs: opts.reconcileMs }),
   });
+  log.onDrop((deployment, reason, rows) => metrics.logDrop(deployment, reason, rows));
   app.decorate('serving', serving);
   // Closing the app drains every deployment and flushes the prediction log: nothing accepted is lost.
   app.addHook('onClose', async () => serving.close());

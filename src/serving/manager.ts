@@ -211,15 +211,19 @@ export class ServingManager implements DeploymentHooks {
     );
   }
 
-  /** A loaded version by number (OIP's /versions/{v}); 404 when the deployment does not route to it. */
+  /** A loaded version by number (OIP's /versions/{v}); 404 when no route of the deployment reaches it. */
   version(d: LiveDeployment, v: number): LoadedVersion {
     const loaded = d.versions.get(v);
-    if (!loaded || (!isRouted(d.spec, v) && d.spec.previous !== v)) {
-      throw notFound(
-        `deployment ${d.name} has no version ${v} (it serves ${neededVersions(d.spec).join(', ')})`,
-      );
+    if (!loaded || !isRouted(d.spec, v)) {
+      const standby = d.spec.previous === v ? ` (version ${v} is the rollback standby and takes no traffic)` : '';
+      throw notFound(`deployment ${d.name} has no version ${v} serving${standby}; it serves ${this.servedVersions(d).join(', ')}`);
     }
     return loaded;
+  }
+
+  /** Versions some route of the deployment reaches (primary, canary, variants, shadows). */
+  servedVersions(d: LiveDeployment): number[] {
+    return neededVersions(d.spec).filter((v) => isRouted(d.spec, v));
   }
 
   /** Cached metric children for a version on a route. */

@@ -114,7 +114,7 @@ export class ServingMetrics {
     });
     this.logDropped = new Counter({
       name: 'keel_prediction_log_dropped_total',
-      help: 'Predictions the log dropped instead of blocking requests (reason: backlog, worker).',
+      help: 'Predictions the log dropped instead of blocking requests (reason: backlog, worker_backlog, error, worker_exit, closed).',
       labelNames: ['deployment', 'reason'],
       registers,
     });

@@ -10,7 +10,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidParam } from '../../../core/errors.js';
 import type { ServingManager } from '../../../serving/manager.js';
-import { neededVersions } from '../../../serving/manager.js';
 import {
   inferResponse,
   modelMetadata,
@@ -46,8 +45,9 @@ export function registerOipRoutes(app: FastifyInstance, m: ServingManager): void
     const d = await m.get(req.params.name);
     const v = versionOf(req.params);
     const lv = v === undefined ? m.version(d, d.spec.primary) : m.version(d, v);
-    const versions = neededVersions(d.spec)
-      .filter((x) => d.versions.has(x) && x !== d.spec.previous)
+    const versions = m
+      .servedVersions(d)
+      .filter((x) => d.versions.has(x))
       .map(String);
     return modelMetadata(d.name, versions, lv.io);
   };

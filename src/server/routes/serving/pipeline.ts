@@ -101,7 +101,8 @@ export async function serve<P extends Parsed>(
   try {
     d = await m.get(name);
   } catch (e) {
-    m.metrics.error(name, reasonOf(e));
+    // Unknown names share one series: callers must not be able to grow /metrics at will.
+    m.metrics.error(reasonOf(e) === 'not_found' ? '' : name, reasonOf(e));
     throw e;
   }
   const gauge = m.metrics.inFlight.labels({ deployment: name });
@@ -172,7 +173,8 @@ function routeOfVersion(d: LiveDeployment, v: number): RouteName {
   if (s.canary?.version === v) return 'canary';
   const variant = s.variants.find((x) => x.version === v);
   if (variant) return `variant:${variant.name}`;
-  return s.shadows.includes(v) ? 'shadow' : 'primary';
+  // ServingManager.version() only hands out routed versions: what is left is a shadow.
+  return 'shadow';
 }
 
 /** Sends the request to every shadow; their results are logged and discarded, their failures counted. */
