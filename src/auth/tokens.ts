@@ -120,6 +120,21 @@ export function clearAuthCache(ctx: Context): void {
   authCaches.delete(ctx);
 }
 
+/** The cached answer of anyActiveToken, or undefined when it must be asked (no await on the hot path). */
+export function cachedAnyActiveToken(ctx: Context): boolean | undefined {
+  const any = authCaches.get(ctx)?.any;
+  return any && performance.now() - any.at < AUTH_CACHE_MS ? any.value : undefined;
+}
+
+/** The cached answer of authenticate, or undefined when it must be asked. */
+export function cachedAuthentication(
+  ctx: Context,
+  secret: string,
+): { name: string; role: Role } | null | undefined {
+  const hit = authCaches.get(ctx)?.secrets.get(secret);
+  return hit && performance.now() - hit.at < AUTH_CACHE_MS ? hit.value : undefined;
+}
+
 /** Whether any usable token exists (local mode ends when the first one is created). */
 export async function anyActiveToken(ctx: Context): Promise<boolean> {
   const cache = authCache(ctx);

@@ -143,6 +143,18 @@ export class ServingMetrics {
     };
   }
 
+  private readonly inFlightChildren = new Map<string, Gauge.Internal<string>>();
+
+  /** The in-flight gauge of a deployment (children cached: label hashing per request is measurable). */
+  inFlightOf(deployment: string): Gauge.Internal<string> {
+    let g = this.inFlightChildren.get(deployment);
+    if (!g) {
+      g = this.inFlight.labels({ deployment });
+      this.inFlightChildren.set(deployment, g);
+    }
+    return g;
+  }
+
   batchRows(deployment: string, model: string, version: number): Histogram.Internal<string> {
     return this.batch.labels({ deployment, model, version: String(version) });
   }

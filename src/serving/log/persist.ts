@@ -5,7 +5,6 @@
  * is still the one read (optimistic: `rows` / `seen` only ever grow), else read again.
  */
 import { Readable } from 'node:stream';
-import { CompiledQuery } from 'kysely';
 import { blobReferenced } from '../../artifacts/references.js';
 import type { BlobStore } from '../../artifacts/store.js';
 import { isKeelError } from '../../core/errors.js';
@@ -17,55 +16,11 @@ import { mergeSamples } from './reservoir.js';
 
 export type RecordRow = Omit<PredictionRecordsTable, 'id'>;
 
-/** Columns of prediction_records in insert order (the params of each row follow it). */
-const RECORD_COLUMNS = [
-  'deployment',
-  'request_id',
-  'row',
-  'model',
-  'version',
-  'route',
-  'event_time',
-  'latency_us',
-  'prediction',
-] as const satisfies readonly (keyof RecordRow)[];
-/** Rows per statement: below the bind limit, and short enough not to hold SQLite's lock for long. */
-const RECORD_CHUNK = 500;
 const ATTEMPTS = 20;
 
-/**
- * The insert statement for `n` records as this store's dialect spells it, compiled once by Kysely
- * and reused: building and compiling a 4,500-value insert per chunk cost more than running it.
- */
-const insertSql = new WeakMap<Store, Map<number, string>>();
-function recordsInsert(store: Store, n: number): string {
-  let byRows = insertSql.get(store);
-  if (!byRows) {
-    byRows = new Map();
-    insertSql.set(store, byRows);
-  }
-  let text = byRows.get(n);
-  if (text === undefined) {
-    const blank = Object.fromEntries(RECORD_COLUMNS.map((c) => [c, 0])) as unknown as RecordRow;
-    text = store.db
-      .insertInto('prediction_records')
-      .values(Array.from({ length: n }, () => blank))
-      .compile().sql;
-    byRows.set(n, text);
-  }
-  return text;
-}
-
-/** Appends records in multi-row inserts; each statement commits on its own (no long write lock). */
+/** Appends records in one statement per call (the dialect's bulk form; each commits on its own). */
 export async function insertRecords(store: Store, rows: readonly RecordRow[]): Promise<void> {
-  const chunk = Math.min(RECORD_CHUNK, Math.floor(store.adapter.maxParams / RECORD_COLUMNS.length));
-  for (let i = 0; i < rows.length; i += chunk) {
-    const part = rows.slice(i, i + chunk);
-    const params: unknown[] = new Array(part.length * RECORD_COLUMNS.length);
-    let k = 0;
-    for (const r of part) for (const c of RECORD_COLUMNS) params[k++] = r[c];
-    await store.db.executeQuery(CompiledQuery.raw(recordsInsert(store, part.length), params));
-  }
+  await store.adapter.insertPredictionRecords(store.db, rows);
 }
 
 /** Identity of one window profile row. */

@@ -35,7 +35,7 @@ const SOFT_SAMPLE_ROWS = 100_000;
 /** Unwritten records that make the next checkpoint come early. */
 const SOFT_RECORDS = 5000;
 /** Records per insert round (each commits alone; a failure keeps the rest for the next checkpoint). */
-const RECORD_CHUNK = 1000;
+const RECORD_CHUNK = 5000;
 /** Checkpoints a failing write is retried at before its data is given up (and counted as dropped). */
 const MAX_ATTEMPTS = 5;
 

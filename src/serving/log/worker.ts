@@ -5,12 +5,30 @@
  * and checkpoints run one at a time, in arrival order, so a flush sees every batch sent before it.
  */
 import { randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createBlobStore } from '../../artifacts/index.js';
 import { seededRandom } from '../../core/random.js';
 import { openStore } from '../../store/db.js';
 import type { FromWorker, ToWorker, WorkerData } from './messages.js';
 import { batchDrops, LogState } from './state.js';
+
+/**
+ * Logging must never slow serving down: on Linux this thread lowers its own scheduling priority
+ * (nice 10; a thread is a task with its own id), so under CPU contention the request path and the
+ * model workers run first and the log falls behind — and then drops and counts — instead.
+ */
+function yieldToServing(): void {
+  try {
+    const tid = Number(path.basename(fs.readlinkSync('/proc/thread-self')));
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 10);
+  } catch {
+    // Not Linux, or not permitted: the log runs at normal priority.
+  }
+}
+yieldToServing();
 
 const port = parentPort!;
 const { config, options } = workerData as WorkerData;

@@ -61,10 +61,16 @@ export function rowsOf(feeds: Tensors): number {
 
 /** Requests with equal keys (names, types, dims after dim 0) can share a batch. */
 export function batchKey(feeds: Tensors): string {
-  return Object.keys(feeds)
-    .sort()
-    .map((n) => `${n}:${feeds[n]!.type}:${feeds[n]!.dims.slice(1).join('x')}`)
-    .join('|');
+  // Per request on the serving path: no sort (codecs build feeds in the model's input order; a
+  // different order only splits batches, never mixes them) and no intermediate arrays.
+  let key = '';
+  for (const n in feeds) {
+    const t = feeds[n]!;
+    key += `${n}:${t.type}`;
+    for (let i = 1; i < t.dims.length; i++) key += `x${t.dims[i]}`;
+    key += '|';
+  }
+  return key;
 }
 
 /** Concatenates same-keyed requests along dim 0 into new arrays (callers' arrays stay theirs). */

@@ -99,13 +99,13 @@ export async function serve<P extends Parsed>(
   const arrived = performance.now();
   let d: LiveDeployment;
   try {
-    d = await m.get(name);
+    d = m.peek(name) ?? (await m.get(name));
   } catch (e) {
     // Unknown names share one series: callers must not be able to grow /metrics at will.
     m.metrics.error(reasonOf(e) === 'not_found' ? '' : name, reasonOf(e));
     throw e;
   }
-  const gauge = m.metrics.inFlight.labels({ deployment: name });
+  const gauge = m.metrics.inFlightOf(name);
   gauge.inc();
   let route: RouteName = 'primary';
   try {
