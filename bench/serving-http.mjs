@@ -257,7 +257,6 @@ export async function benchServing() {
       }
       return times;
     })();
-    let swapTimes;
     let failed = 0;
     let total = 0;
     let finished = false;
@@ -269,7 +268,7 @@ export async function benchServing() {
       failed += r.failed;
       total += r.total;
     }
-    swapTimes = await swapsDone;
+    const swapTimes = await swapsDone;
     await new Promise((r) => setTimeout(r, 1000));
     const after = rssMb(server.pid);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();

@@ -215,8 +215,11 @@ export class ServingManager implements DeploymentHooks {
   version(d: LiveDeployment, v: number): LoadedVersion {
     const loaded = d.versions.get(v);
     if (!loaded || !isRouted(d.spec, v)) {
-      const standby = d.spec.previous === v ? ` (version ${v} is the rollback standby and takes no traffic)` : '';
-      throw notFound(`deployment ${d.name} has no version ${v} serving${standby}; it serves ${this.servedVersions(d).join(', ')}`);
+      const standby =
+        d.spec.previous === v ? ` (version ${v} is the rollback standby and takes no traffic)` : '';
+      throw notFound(
+        `deployment ${d.name} has no version ${v} serving${standby}; it serves ${this.servedVersions(d).join(', ')}`,
+      );
     }
     return loaded;
   }

@@ -53,6 +53,7 @@ describe.each(DIALECTS)('serving over HTTP (%s)', (dialect: Dialect) => {
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await r.text();
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
     let json: any;
     try {
       json = text ? JSON.parse(text) : undefined;
