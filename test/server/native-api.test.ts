@@ -568,6 +568,20 @@ describe.each(DIALECTS)('native API /api/v1 (%s)', (dialect) => {
       ['post', '/api/v1/models/{name}/versions/{version}/evaluations'],
       ['get', '/api/v1/models/{name}/versions/{version}/lineage'],
       ['get', '/api/v1/model-refs/{ref}'],
+      ['get', '/api/v1/deployments'],
+      ['post', '/api/v1/deployments'],
+      ['get', '/api/v1/deployments/{name}'],
+      ['patch', '/api/v1/deployments/{name}'],
+      ['delete', '/api/v1/deployments/{name}'],
+      ['post', '/api/v1/deployments/{name}/traffic'],
+      ['post', '/api/v1/deployments/{name}/promote'],
+      ['post', '/api/v1/deployments/{name}/rollback'],
+      ['post', '/api/v1/deployments/{name}/primary'],
+      ['post', '/api/v1/deployments/{name}/predict'],
+      ['post', '/api/v1/deployments/{name}/feedback'],
+      ['get', '/api/v1/deployments/{name}/predictions'],
+      ['get', '/api/v1/deployments/{name}/windows'],
+      ['get', '/api/v1/deployments/{name}/segments'],
     ];
     for (const [method, path] of expected) {
       const op = doc.paths[path]?.[method];

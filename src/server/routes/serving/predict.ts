@@ -34,6 +34,25 @@ export function registerPredictRoutes(app: FastifyInstance, m: ServingManager): 
             key: { type: 'string', description: 'Sticky-assignment key (e.g. a customer id)' },
           },
         },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              request_id: { type: 'string' },
+              deployment: { type: 'string' },
+              model: { type: 'string' },
+              model_version: { type: 'integer' },
+              route: { type: 'string', description: 'primary, canary or variant:<name>' },
+              predictions: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  description: 'label, score (binary positive-class probability), probabilities, or value',
+                },
+              },
+            },
+          },
+        },
       },
     },
     async (req: FastifyRequest<{ Params: { name: string } }>, reply) => {
