@@ -247,6 +247,9 @@ export async function benchServing() {
     await post(`${server.url}/api/v1/deployments/bench/traffic`, { canary: null, shadows: [] });
 
     // 100 hot swaps under load: each set-primary loads and warms a version, switches, drains the old one.
+    // One cycle first, so the primary and its warm standby are both loaded when RSS is first read.
+    for (const v of [2, 3, 1]) await post(`${server.url}/api/v1/deployments/bench/primary`, { model: v });
+    await load(inferUrl, oip, { connections: 16, seconds: 2 });
     const before = rssMb(server.pid);
     const swapsDone = (async () => {
       const times = [];
