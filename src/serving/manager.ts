@@ -14,6 +14,7 @@ import { KeelError, notFound } from '../core/errors.js';
 import { readBlob } from '../registry/onnx.js';
 import { getModelVersion } from '../registry/versions.js';
 import { getDeployment, listDeployments } from './deployments/index.js';
+import { routesOf, versionsOf } from './deployments/spec.js';
 import type { PredictionLog } from './log/log.js';
 import type { RouteMetrics, ServingMetrics } from './metrics.js';
 import { modelIO } from './model-io.js';
@@ -60,40 +61,12 @@ export interface ManagerOptions {
   reconcileMs?: number;
 }
 
-/** The versions a spec needs loaded: its routes plus the warm standby. */
-export function neededVersions(spec: DeploymentSpec): number[] {
-  const s = new Set<number>([spec.primary]);
-  if (spec.previous !== null) s.add(spec.previous);
-  if (spec.canary) s.add(spec.canary.version);
-  for (const v of spec.variants) s.add(v.version);
-  for (const v of spec.shadows) s.add(v);
-  return [...s];
-}
-
-/** Versions traffic reaches (a failed load of one of these refuses the change). */
+/** Versions traffic reaches (a failed load of one of these refuses the change; the standby may fail). */
 function routedVersions(spec: DeploymentSpec): Set<number> {
-  const s = new Set(neededVersions(spec));
-  if (spec.previous !== null && !isRouted(spec, spec.previous)) s.delete(spec.previous);
-  return s;
+  return new Set(versionsOf(spec).filter((v) => isRouted(spec, v)));
 }
 
-function isRouted(spec: DeploymentSpec, v: number): boolean {
-  return (
-    v === spec.primary ||
-    spec.canary?.version === v ||
-    spec.variants.some((x) => x.version === v) ||
-    spec.shadows.includes(v)
-  );
-}
-
-function routesOf(spec: DeploymentSpec, v: number): RouteName[] {
-  const r: RouteName[] = [];
-  if (v === spec.primary && spec.variants.length === 0) r.push('primary');
-  if (spec.canary?.version === v) r.push('canary');
-  for (const x of spec.variants) if (x.version === v) r.push(`variant:${x.name}`);
-  if (spec.shadows.includes(v)) r.push('shadow');
-  return r;
-}
+const isRouted = (spec: DeploymentSpec, v: number): boolean => routesOf(spec, v).length > 0;
 
 const batchingKey = (b: BatchingSpec): string =>
   `${b.maxBatchRows}/${b.maxDelayUs}/${b.maxQueueRows}/${b.timeoutMs}/${b.workers}/${b.threads}`;
@@ -226,7 +199,7 @@ export class ServingManager implements DeploymentHooks {
 
   /** Versions some route of the deployment reaches (primary, canary, variants, shadows). */
   servedVersions(d: LiveDeployment): number[] {
-    return neededVersions(d.spec).filter((v) => isRouted(d.spec, v));
+    return versionsOf(d.spec).filter((v) => isRouted(d.spec, v));
   }
 
   /** Cached metric children for a version on a route. */
@@ -263,7 +236,7 @@ export class ServingManager implements DeploymentHooks {
   status(name: string): DeploymentStatus | null {
     const d = this.live.get(name);
     if (!d) return null;
-    const versions: VersionStatus[] = neededVersions(d.spec).map((v) => {
+    const versions: VersionStatus[] = versionsOf(d.spec).map((v) => {
       const routes = routesOf(d.spec, v);
       if (d.versions.has(v)) return { version: v, routes, state: routes.length > 0 ? 'ready' : 'standby' };
       const error = d.failed.get(v);
@@ -357,7 +330,7 @@ export class ServingManager implements DeploymentHooks {
     const failures: string[] = [];
     const fresh: LoadedVersion[] = [];
     await Promise.all(
-      neededVersions(spec).map(async (v) => {
+      versionsOf(spec).map(async (v) => {
         const have = cur?.versions.get(v);
         if (have && have.key === key) return;
         if (staged.has(`${v}|${key}`)) return;
@@ -398,7 +371,7 @@ export class ServingManager implements DeploymentHooks {
     const staged = this.staged.get(name) ?? new Map<string, LoadedVersion>();
     const versions = new Map<number, LoadedVersion>();
     const failed = new Map<number, string>();
-    for (const v of neededVersions(spec)) {
+    for (const v of versionsOf(spec)) {
       const have = cur?.versions.get(v);
       let lv = have && have.key === key ? have : staged.get(`${v}|${key}`);
       if (lv) staged.delete(`${v}|${key}`);
