@@ -68,6 +68,27 @@ function routedVersions(spec: DeploymentSpec): Set<number> {
 
 const isRouted = (spec: DeploymentSpec, v: number): boolean => routesOf(spec, v).length > 0;
 
+/**
+ * A shadow's answers are discarded, so its latency does not matter: it batches with a longer delay
+ * and larger batches than the deployment's routes, which turns one onnxruntime call per mirrored
+ * request into one per many (the per-call overhead, not the rows, is most of a small model's cost).
+ */
+const SHADOW_DELAY_US = 2000;
+const SHADOW_BATCH_ROWS = 256;
+
+function batchingFor(spec: DeploymentSpec, v: number): BatchingSpec {
+  const b = spec.batching;
+  const routes = routesOf(spec, v);
+  if (routes.length !== 1 || routes[0] !== 'shadow') return b;
+  const maxBatchRows = Math.max(b.maxBatchRows, SHADOW_BATCH_ROWS);
+  return {
+    ...b,
+    maxBatchRows,
+    maxDelayUs: Math.max(b.maxDelayUs, SHADOW_DELAY_US),
+    maxQueueRows: Math.max(b.maxQueueRows, maxBatchRows * 4),
+  };
+}
+
 const batchingKey = (b: BatchingSpec): string =>
   `${b.maxBatchRows}/${b.maxDelayUs}/${b.maxQueueRows}/${b.timeoutMs}/${b.workers}/${b.threads}`;
 
@@ -319,7 +340,6 @@ export class ServingManager implements DeploymentHooks {
 
   /** Loads every version `spec` needs that is not loaded with its batching; throws if a routed one fails. */
   private async stage(name: string, spec: DeploymentSpec): Promise<void> {
-    const key = batchingKey(spec.batching);
     const cur = this.live.get(name);
     let staged = this.staged.get(name);
     if (!staged) {
@@ -331,6 +351,7 @@ export class ServingManager implements DeploymentHooks {
     const fresh: LoadedVersion[] = [];
     await Promise.all(
       versionsOf(spec).map(async (v) => {
+        const key = batchingKey(batchingFor(spec, v));
         const have = cur?.versions.get(v);
         if (have && have.key === key) return;
         if (staged.has(`${v}|${key}`)) return;
@@ -351,7 +372,7 @@ export class ServingManager implements DeploymentHooks {
     );
     if (failures.length > 0) {
       for (const lv of fresh) {
-        staged.delete(`${lv.version}|${key}`);
+        staged.delete(`${lv.version}|${lv.key}`);
         await lv.model.close();
       }
       throw new KeelError(
@@ -366,12 +387,12 @@ export class ServingManager implements DeploymentHooks {
   private async install(dep: Deployment): Promise<LiveDeployment> {
     const name = dep.name;
     const spec = dep.spec;
-    const key = batchingKey(spec.batching);
     const cur = this.live.get(name);
     const staged = this.staged.get(name) ?? new Map<string, LoadedVersion>();
     const versions = new Map<number, LoadedVersion>();
     const failed = new Map<number, string>();
     for (const v of versionsOf(spec)) {
+      const key = batchingKey(batchingFor(spec, v));
       const have = cur?.versions.get(v);
       let lv = have && have.key === key ? have : staged.get(`${v}|${key}`);
       if (lv) staged.delete(`${v}|${key}`);
@@ -409,7 +430,7 @@ export class ServingManager implements DeploymentHooks {
       throw new KeelError('INVALID_PARAMETER_VALUE', `${spec.model}@${v} has no ONNX model to serve`);
     const bytes = await readBlob(this.ctx, mv.onnx.sha256);
     const io = modelIO(mv);
-    const b = spec.batching;
+    const b = batchingFor(spec, v);
     const batchRows = this.opts.metrics.batchRows(name, spec.model, v);
     const model = await ServedModel.start(bytes, {
       workers: b.workers,

@@ -304,6 +304,24 @@ describe.each(DIALECTS)('serving over HTTP (%s)', (dialect: Dialect) => {
     expect((await call('POST', '/v2/models/tiny/infer', { inputs: oipInputs(0) })).status).toBe(200);
   });
 
+  it('takes a shorter per-request timeout from x-keel-timeout-ms and refuses a bad one', async () => {
+    const ok = await call(
+      'POST',
+      '/v2/models/loans/infer',
+      { inputs: oipInputs(0) },
+      { 'x-keel-timeout-ms': '5000' },
+    );
+    expect(ok.status).toBe(200);
+    const bad = await call(
+      'POST',
+      '/v2/models/loans/infer',
+      { inputs: oipInputs(0) },
+      { 'x-keel-timeout-ms': 'soon' },
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/x-keel-timeout-ms/);
+  });
+
   it('swaps primaries under load without a failed request', async () => {
     let stop = false;
     const statuses: number[] = [];
