@@ -123,6 +123,13 @@ describe.each(DIALECTS)('serving over HTTP (%s)', (dialect: Dialect) => {
     const version = await call('POST', '/v2/models/loans/versions/9/infer', { inputs: oipInputs(0) });
     expect(version.status).toBe(404);
     expect(version.body.error).toMatch(/9/);
+    const huge = await call(
+      'POST',
+      '/v2/models/loans/infer',
+      `{"inputs": [], "pad": "${'x'.repeat(17 * 1024 * 1024)}"}`,
+    );
+    expect(huge.status).toBe(413);
+    expect(huge.body.error).toMatch(/larger than the limit/);
     const malformed = await call('POST', '/v2/models/loans/infer', '{"inputs": [');
     expect(malformed.status).toBe(400);
     expect(typeof malformed.body.error).toBe('string');
