@@ -27,6 +27,8 @@ export interface AppOptions extends AuthOptions {
   serving?: 'eager' | 'lazy';
   /** How often eager serving re-reads deployments (ms). */
   reconcileMs?: number;
+  /** How often eager serving retries versions that failed to load (ms). */
+  retryFailedMs?: number;
 }
 
 declare module 'fastify' {
@@ -92,6 +94,7 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
     metrics,
     log,
     ...(opts.reconcileMs === undefined ? {} : { reconcileMs: opts.reconcileMs }),
+    ...(opts.retryFailedMs === undefined ? {} : { retryFailedMs: opts.retryFailedMs }),
   });
   log.onDrop((deployment, reason, rows) => metrics.logDrop(deployment, reason, rows));
   app.decorate('serving', serving);

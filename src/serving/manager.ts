@@ -59,6 +59,8 @@ export interface ManagerOptions {
   log: PredictionLog | null;
   /** How often eager mode re-reads deployments (ms); default 2000. */
   reconcileMs?: number;
+  /** How often versions that failed to load are retried (ms); default 30,000. */
+  retryFailedMs?: number;
 }
 
 /** Versions traffic reaches (a failed load of one of these refuses the change; the standby may fail). */
@@ -74,6 +76,8 @@ const isRouted = (spec: DeploymentSpec, v: number): boolean => routesOf(spec, v)
  * request into one per many (the per-call overhead, not the rows, is most of a small model's cost).
  */
 const SHADOW_DELAY_US = 2000;
+/** How often reconcile retries loading versions that failed (ms). */
+const RETRY_FAILED_MS = 30_000;
 const SHADOW_BATCH_ROWS = 256;
 
 function batchingFor(spec: DeploymentSpec, v: number): BatchingSpec {
@@ -132,6 +136,8 @@ export class ServingManager implements DeploymentHooks {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Revisions that failed to apply in reconcile, not retried until they change. */
   private readonly failedRevision = new Map<string, number>();
+  /** When versions that failed to load were last retried, by deployment. */
+  private readonly retried = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -291,12 +297,24 @@ export class ServingManager implements DeploymentHooks {
     for (const dep of deps) {
       seen.add(dep.name);
       const cur = this.live.get(dep.name);
-      if (cur && cur.revision === dep.revision) continue;
+      if (cur && cur.revision === dep.revision) {
+        // Versions that failed to load (a blob store briefly down at start) are retried now and then.
+        if (
+          cur.failed.size > 0 &&
+          Date.now() - (this.retried.get(dep.name) ?? 0) >= (this.opts.retryFailedMs ?? RETRY_FAILED_MS)
+        ) {
+          this.retried.set(dep.name, Date.now());
+          await this.withLock(dep.name, () => this.install(dep)).catch(() => {});
+        }
+        continue;
+      }
       if (this.opts.mode === 'lazy' && !cur) continue;
       if (this.failedRevision.get(dep.name) === dep.revision) continue;
       try {
         await this.withLock(dep.name, async () => {
-          await this.stage(dep.name, dep.spec);
+          // A change made elsewhere must load before it replaces working routes; a deployment not
+          // served here yet (server start) is installed with whatever loads, failures retried later.
+          if (cur) await this.stage(dep.name, dep.spec);
           await this.install(dep);
         });
       } catch (e) {

@@ -374,6 +374,33 @@ describe.each(DIALECTS)('serving over HTTP (%s)', (dialect: Dialect) => {
     expect((await call('POST', '/v2/models/loans/infer', { inputs: oipInputs(0) })).status).toBe(200);
   });
 
+  it('retries a version that failed to load at start once its model is readable again', async () => {
+    const keel = new Keel({ url });
+    const other = train(mixedTable({ rows: 300, seed: 5 }), {
+      kind: 'logistic',
+      target: 'approved',
+      features: FEATURES,
+    });
+    const bytes = other.toOnnx();
+    const v = await keel.models.registerVersion({ name: 'credit', onnx: bytes });
+    expect(
+      (await call('POST', '/api/v1/deployments', { name: 'flaky', model: `credit@${v.version}` })).status,
+    ).toBe(200);
+    const file = path.join(env.dir, 'artifacts', ...blobSegments(v.onnx!.sha256));
+    await app.close();
+    fs.writeFileSync(file, Buffer.from('the bucket is down'));
+    app = await buildApp(env.ctx, { allowLocal: true, serving: 'eager', reconcileMs: 50, retryFailedMs: 50 });
+    url = await app.listen({ port: 0, host: '127.0.0.1' });
+    expect(app.serving.status('flaky')?.ready).toBe(false);
+    expect((await call('POST', '/v2/models/flaky/infer', { inputs: oipInputs(0) })).status).toBe(503);
+    fs.writeFileSync(file, bytes);
+    for (let i = 0; i < 100 && !app.serving.status('flaky')?.ready; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(app.serving.status('flaky')?.ready).toBe(true);
+    expect((await call('POST', '/v2/models/flaky/infer', { inputs: oipInputs(0) })).status).toBe(200);
+    await call('DELETE', '/api/v1/deployments/flaky');
+  });
+
   it('serves its deployments again after a restart', async () => {
     const before = (await call('GET', '/api/v1/deployments/loans')).body.spec;
     await app.close();
