@@ -306,6 +306,149 @@ export function buildProgram(): Command {
     .action(deployCmd('setPrimary'));
   deploy.command('rm <name>').description('delete a deployment').action(deployCmd('rm'));
 
+  const monitor = program
+    .command('monitor')
+    .description('monitors of deployments: drift, quality and performance per window, alert rules, reports');
+  const monitorCmd = (name: string) => lazyExport(() => import('./commands/monitor.js'), name);
+  monitor
+    .command('create [deployment]')
+    .description(
+      'create a monitor of a deployment from flags and/or a YAML file (flags win); --replace updates one',
+    )
+    .option('--name <name>', 'monitor name (default: the deployment name)')
+    .option('--window <window>', 'evaluation window: 1h, 1d, 1w (a multiple of the log window) or 10000p')
+    .option('--reference <ref>', 'training (default), <dataset>@<version>, or window:<from>/<to>')
+    .option('--delay <duration>', 'wait this long after a window ends before evaluating it (default 1m)')
+    .option('--rule <expr>', 'alert rule, e.g. "psi(salary) > 0.2" (repeatable)', collect)
+    .option('--for <n>', 'with --rule: consecutive breaching windows before an alert opens (default 1)')
+    .option('--cooldown <duration>', 'with --rule: no new alert of a rule and route for this long, e.g. 6h')
+    .addOption(
+      new Option('--severity <severity>', 'with --rule: alert severity (default warning)').choices([
+        'info',
+        'warning',
+        'critical',
+      ]),
+    )
+    .option('--channel <name>', 'with --rule: alert channel to notify (repeatable)', collect)
+    .option('--drift-share <share>', 'share of drifted columns that counts as dataset drift (default 0.5)')
+    .option('--file <monitor.yaml>', 'YAML with the API keys: window, reference, drift, rules, …')
+    .option('--replace', "replace an existing monitor's spec instead of creating one", false)
+    .addOption(json())
+    .action(lazyExport(() => import('./commands/monitor-create.js'), 'create'));
+  monitor
+    .command('ls')
+    .description('monitors, by name')
+    .option('--deployment <name>', 'only monitors of this deployment')
+    .addOption(json())
+    .action(monitorCmd('ls'));
+  monitor
+    .command('show <name>')
+    .description('a monitor: spec, latest evaluation runs, open alerts')
+    .addOption(json())
+    .action(monitorCmd('show'));
+  monitor
+    .command('rm <name>')
+    .description('delete a monitor and its results (its alerts stay as history)')
+    .action(monitorCmd('rm'));
+  monitor
+    .command('run <name>')
+    .description('evaluate a monitor now over an event-time range (default: everything logged)')
+    .option('--from <time>', 'range start, ISO-8601 or epoch ms')
+    .option('--to <time>', 'range end (exclusive), ISO-8601 or epoch ms')
+    .addOption(json())
+    .action(lazyExport(() => import('./commands/monitor-run.js'), 'run'));
+  monitor
+    .command('results <name>')
+    .description('window results: drift, missing values, labels, realised and estimated performance')
+    .option('--from <time>', 'windows ending after this time, ISO-8601 or epoch ms')
+    .option('--to <time>', 'windows starting before this time')
+    .option('--route <route>', 'only this route: primary, canary, shadow:3, variant:b')
+    .addOption(json())
+    .action(lazyExport(() => import('./commands/monitor-run.js'), 'results'));
+  monitor
+    .command('report <name>')
+    .description('the report over a range: a self-contained HTML page (--html) or JSON (--json)')
+    .option('--from <time>', 'range start, ISO-8601 or epoch ms (default: the first stored window)')
+    .option('--to <time>', 'range end (default: the last stored window)')
+    .option('--html <file>', 'write the HTML report here')
+    .addOption(json())
+    .action(lazy(() => import('./commands/monitor-report.js')));
+  monitor
+    .command('backtest')
+    .description("replay a dataset version with timestamps through a monitor's checks and rules")
+    .requiredOption('--deployment <name>', 'the deployment whose model and monitor to use')
+    .requiredOption('--data <dataset@version>', 'the dataset version to replay')
+    .requiredOption('--timestamp-column <col>', 'event-time column')
+    .option('--label-column <col>', 'label column, for realised performance')
+    .option('--monitor <name>', "use this monitor's spec (default: the deployment's monitor, else defaults)")
+    .option('--window <window>', 'evaluation window, e.g. 1d')
+    .option('--rule <expr>', 'alert rule (repeatable; replaces the monitor rules)', collect)
+    .option('--for <n>', 'with --rule: consecutive breaching windows before an alert opens')
+    .option('--cooldown <duration>', 'with --rule: cooldown after an alert opens, e.g. 6h')
+    .addOption(json())
+    .action(lazy(() => import('./commands/monitor-backtest.js')));
+
+  const alerts = program
+    .command('alerts')
+    .description('monitoring alerts and their event feed; alert channels and webhook deliveries');
+  alerts
+    .command('ls')
+    .description('alerts, newest first')
+    .option('--monitor <name>', 'only alerts of this monitor')
+    .option('--deployment <name>', 'only alerts of this deployment')
+    .addOption(new Option('--status <status>', 'only open or resolved alerts').choices(['open', 'resolved']))
+    .option('--limit <n>', 'most alerts to show (default 100)')
+    .addOption(json())
+    .action(monitorCmd('alertsLs'));
+  alerts
+    .command('events')
+    .description('the alert event feed (opened, updated, resolved), oldest first')
+    .option('--after <id>', 'only events after this id (what a follower saw last)')
+    .option('--monitor <name>', 'only events of this monitor')
+    .option('--deployment <name>', 'only events of this deployment')
+    .option('--limit <n>', 'most events to show (default 100)')
+    .addOption(json())
+    .action(monitorCmd('alertsEvents'));
+  const alertChannelCmd = (name: string) => lazyExport(() => import('./commands/alerts-channel.js'), name);
+  const channel = alerts
+    .command('channel')
+    .description('where alert events go: the server log (`log`), webhooks');
+  channel
+    .command('create <name>')
+    .description('create a webhook channel; prints its signing secret once')
+    .requiredOption('--webhook <url>', 'http(s) URL alert events are POSTed to')
+    .option('--secret <secret>', 'HMAC-SHA256 key for X-Keel-Signature (default: 32 random bytes, hex)')
+    .option('--max-attempts <n>', 'attempts before a delivery fails, 1–20 (default 6)')
+    .option('--backoff-ms <ms>', 'delay before the 2nd attempt, doubling after (default 1000)')
+    .option('--timeout-ms <ms>', 'timeout of one POST (default 10000)')
+    .addOption(json())
+    .action(alertChannelCmd('create'));
+  channel.command('ls').description('alert channels').addOption(json()).action(alertChannelCmd('ls'));
+  channel
+    .command('rm <name>')
+    .description("delete a channel (refused while a monitor's rule uses it)")
+    .action(alertChannelCmd('rm'));
+  const deliveryCmd = (name: string) => lazyExport(() => import('./commands/alerts-deliveries.js'), name);
+  const deliveries = alerts
+    .command('deliveries')
+    .description('webhook deliveries of alert events, newest first, with their attempts')
+    .option('--monitor <name>', 'only events of this monitor')
+    .addOption(
+      new Option('--status <status>', 'only deliveries in this state').choices([
+        'pending',
+        'delivered',
+        'failed',
+      ]),
+    )
+    .option('--limit <n>', 'most deliveries to show (default 50)')
+    .addOption(json())
+    .action(deliveryCmd('list'));
+  deliveries
+    .command('retry <id>')
+    .description('queue a failed delivery again for a new round of attempts')
+    .addOption(json())
+    .action(deliveryCmd('retry'));
+
   const token = program.command('token').description('API tokens (admin)');
   token
     .command('create')

@@ -15,7 +15,7 @@ const sameEdges = (a: readonly number[], b: readonly number[]) =>
  * already share its edges (exact counts); otherwise the counts are rebuilt from the current
  * quantile sketch (approximate within its stated accuracy).
  */
-function onReferenceEdges(ref: ColumnProfile, cur: ColumnProfile): ColumnProfile {
+export function onReferenceEdges(ref: ColumnProfile, cur: ColumnProfile): ColumnProfile {
   const edges = ref.histogram?.edges;
   if (!edges || !cur.sketch || (cur.histogram && sameEdges(cur.histogram.edges, edges))) return cur;
   return { ...cur, histogram: histogramFromSketch(QuantileSketch.fromBase64(cur.sketch), edges) };
@@ -30,7 +30,7 @@ const fmtEdge = (x: number): string =>
   Math.abs(x) >= 1e4 ? x.toExponential(2) : Number(x.toPrecision(4)).toString();
 
 /** Both distributions on shared bins, for the report's charts. */
-function binsOf(ref: ColumnProfile, cur: ColumnProfile): ColumnDiff['bins'] {
+export function binsOf(ref: ColumnProfile, cur: ColumnProfile): ColumnDiff['bins'] {
   if (isNumericType(ref.type)) {
     const h = profileHistograms(ref, cur);
     const labels = [

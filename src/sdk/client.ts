@@ -1,11 +1,13 @@
 import type { Experiment } from '../tracking/types.js';
 import { Audit, Tokens } from './admin.js';
+import { Alerts } from './alerts.js';
 import { Api } from './api.js';
 import { Datasets } from './datasets.js';
 import { Deployments } from './deployments.js';
 import { KeelApiError } from './errors.js';
 import { Experiments } from './experiments.js';
 import { Models } from './models.js';
+import { Monitors } from './monitors.js';
 import { Predictions } from './predictions.js';
 import { ActiveRun, type RunLoggerOptions } from './run-logger.js';
 import { Runs } from './runs.js';
@@ -35,6 +37,10 @@ export class Keel {
   /** Deployments' prediction logs: feedback (labels), logged predictions, window profiles, samples. */
   readonly predictions: Predictions;
   readonly deployments: Deployments;
+  /** Alert channels (server log, webhooks) and the webhook delivery log. */
+  readonly alerts: Alerts;
+  /** Monitors of deployments: runs, window results, reports, alerts and the alert event feed. */
+  readonly monitors: Monitors;
   readonly transport: Transport;
   private readonly loggerDefaults: RunLoggerOptions;
 
@@ -49,6 +55,8 @@ export class Keel {
     this.models = new Models(api, this.datasets);
     this.predictions = new Predictions(api);
     this.deployments = new Deployments(api);
+    this.alerts = new Alerts(api);
+    this.monitors = new Monitors(api);
     this.loggerDefaults = { flushIntervalMs: opts.flushIntervalMs, flushAt: opts.flushAt };
   }
 

@@ -8,6 +8,8 @@ export type { Role } from '../auth/roles.js';
 export type { TokenInfo } from '../auth/tokens.js';
 export type { DataDiff } from '../data/diff.js';
 export type { DatasetFile, DatasetVersion, NewVersion } from '../data/versions.js';
+// Webhook receivers verify X-Keel-Signature with these (node:crypto only, no server code).
+export { signature, verifySignature } from '../monitoring/alerts/sign.js';
 export type {
   Approval,
   ApprovalRecord,
@@ -37,6 +39,20 @@ export type {
 } from '../tracking/types.js';
 export type { AuditPage } from './admin.js';
 export { Audit, Tokens } from './admin.js';
+export {
+  type AlertChannel,
+  AlertChannels,
+  AlertDeliveries,
+  type AlertDelivery,
+  type AlertEvent,
+  type AlertEventKind,
+  type AlertEventPayload,
+  Alerts,
+  type ChannelKind,
+  type DeliveryAttempt,
+  type DeliveryStatus,
+  type NewChannel,
+} from './alerts.js';
 export { Keel, type KeelOptions, type StartRunOptions } from './client.js';
 export { Datasets, type DatasetVersionDetail } from './datasets.js';
 export {
@@ -53,6 +69,29 @@ export { apiErrorFrom, KeelApiError } from './errors.js';
 export type { ExperimentList, ListExperimentsOptions } from './experiments.js';
 export { Experiments } from './experiments.js';
 export { Models, type RegisterVersionOptions } from './models.js';
+export {
+  type Alert,
+  type AlertRule,
+  type AlertStatus,
+  type ColumnDrift,
+  type ColumnQuality,
+  type EventTime,
+  type MetricMap,
+  type Monitor,
+  type MonitorInput,
+  type MonitorReport,
+  type MonitorRun,
+  type MonitorRunResult,
+  type MonitorSpec,
+  Monitors,
+  type NewMonitor,
+  type NewRule,
+  type ReferenceSpec,
+  type Severity,
+  type TimeRange,
+  type WindowResult,
+  type WindowSpec,
+} from './monitors.js';
 export {
   type FeedbackInput,
   type FeedbackResult,

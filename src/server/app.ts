@@ -1,6 +1,8 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Context } from '../context.js';
+import { AlertDeliverer } from '../monitoring/alerts/deliveries.js';
+import { MonitorScheduler } from '../monitoring/scheduler.js';
 import { PredictionLog } from '../serving/log/log.js';
 import { ServingManager } from '../serving/manager.js';
 import { ServingMetrics } from '../serving/metrics.js';
@@ -29,6 +31,15 @@ export interface AppOptions extends AuthOptions {
   reconcileMs?: number;
   /** How often eager serving retries versions that failed to load (ms). */
   retryFailedMs?: number;
+  /** Send queued alert webhooks from this process (default true; tests turn it off and call runOnce). */
+  deliveries?: boolean;
+  /**
+   * Evaluate monitors on their schedule (default: on with eager serving, i.e. `keel server`);
+   * CLI local mode evaluates only when asked (`keel monitor run`).
+   */
+  monitorSchedule?: boolean;
+  /** How often the schedule looks for closed windows and new labels (ms). */
+  monitorIntervalMs?: number;
 }
 
 declare module 'fastify' {
@@ -87,6 +98,16 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
   registerModelRegistryRoutes(app, ctx);
   await registerArtifactProxy(app, ctx);
   registerNativeRoutes(app, ctx);
+  const deliverer = opts.deliveries === false ? null : new AlertDeliverer(ctx, { intervalMs: 1000 });
+  app.addHook('onClose', async () => deliverer?.stop());
+  const schedule = opts.monitorSchedule ?? opts.serving === 'eager';
+  const scheduler = schedule
+    ? new MonitorScheduler(
+        ctx,
+        opts.monitorIntervalMs === undefined ? {} : { intervalMs: opts.monitorIntervalMs },
+      )
+    : null;
+  app.addHook('onClose', async () => scheduler?.stop());
   const metrics: ServingMetrics = new ServingMetrics({ queuedRows: () => serving.queued() });
   const log = new PredictionLog(ctx.config, { logger: ctx.logger });
   const serving: ServingManager = new ServingManager(ctx, {
@@ -108,5 +129,7 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
   );
   await app.ready();
   await serving.start();
+  deliverer?.start();
+  scheduler?.start();
   return app;
 }

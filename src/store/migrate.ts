@@ -8,6 +8,7 @@ import * as m003 from './migrations/003_default_experiment.js';
 import * as m004 from './migrations/004_datasets.js';
 import * as m005 from './migrations/005_registry.js';
 import * as m006 from './migrations/006_serving.js';
+import * as m007 from './migrations/007_monitoring.js';
 
 /** Ordered, named migrations. Append only; never edit one that has shipped. */
 function migrations(adapter: DialectAdapter): Record<string, Migration> {
@@ -21,6 +22,7 @@ function migrations(adapter: DialectAdapter): Record<string, Migration> {
     '004_datasets': wrap(m004.up),
     '005_registry': wrap(m005.up),
     '006_serving': wrap(m006.up),
+    '007_monitoring': wrap(m007.up),
   };
 }
 

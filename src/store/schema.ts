@@ -279,6 +279,127 @@ export interface PredictionSegmentsTable {
   updated_at: number;
 }
 
+export interface MonitorsTable {
+  name: string;
+  deployment: string;
+  /** JSON MonitorSpec. */
+  spec: string;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+  created_by: string;
+  labels_cursor: number;
+  windows_cursor: number;
+  lease_owner: string | null;
+  lease_until: number;
+}
+
+export interface MonitorBaselinesTable {
+  monitor: string;
+  version: number;
+  reference_key: string;
+  /** JSON Baseline. */
+  baseline: string;
+  created_at: number;
+}
+
+export interface MonitorResultsTable {
+  monitor: string;
+  route: string;
+  window_start: number;
+  window_end: number;
+  rows: number;
+  labelled: number;
+  /** JSON flat metrics. */
+  metrics: string;
+  /** JSON WindowResult. */
+  result: string;
+  computed_at: number;
+}
+
+export interface MonitorRunsTable {
+  id: Generated<number>;
+  monitor: string;
+  trigger: string;
+  range_from: number;
+  range_to: number;
+  status: string;
+  windows: number;
+  alert_events: number;
+  error: string | null;
+  started_at: number;
+  finished_at: number | null;
+  requested_by: string;
+}
+
+export interface AlertChannelsTable {
+  name: string;
+  kind: string;
+  url: string | null;
+  secret: string | null;
+  /** JSON channel options. */
+  options: string;
+  created_at: number;
+  created_by: string;
+}
+
+export interface AlertsTable {
+  id: Generated<number>;
+  monitor: string;
+  deployment: string;
+  rule: string;
+  route: string;
+  severity: string;
+  status: string;
+  first_window: number;
+  opened_window: number;
+  last_window: number;
+  resolved_window: number | null;
+  value: number | null;
+  message: string;
+  opened_at: number;
+  updated_at: number;
+  resolved_at: number | null;
+}
+
+export interface AlertEventsTable {
+  id: Generated<number>;
+  alert_id: number;
+  monitor: string;
+  deployment: string;
+  rule: string;
+  route: string;
+  kind: string;
+  window_start: number;
+  at: number;
+  /** JSON AlertEventPayload. */
+  payload: string;
+}
+
+export interface AlertDeliveriesTable {
+  id: Generated<number>;
+  event_id: number;
+  channel: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  claimed_until: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AlertDeliveryAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  attempt: number;
+  at: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
 export interface Schema {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
@@ -307,4 +428,13 @@ export interface Schema {
   prediction_feedback: PredictionFeedbackTable;
   prediction_windows: PredictionWindowsTable;
   prediction_segments: PredictionSegmentsTable;
+  monitors: MonitorsTable;
+  monitor_baselines: MonitorBaselinesTable;
+  monitor_results: MonitorResultsTable;
+  monitor_runs: MonitorRunsTable;
+  alert_channels: AlertChannelsTable;
+  alerts: AlertsTable;
+  alert_events: AlertEventsTable;
+  alert_deliveries: AlertDeliveriesTable;
+  alert_delivery_attempts: AlertDeliveryAttemptsTable;
 }

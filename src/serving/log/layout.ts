@@ -12,6 +12,8 @@ import type { ModelIO, RowPrediction } from '../types.js';
 export const LABEL_COLUMN = 'prediction.label';
 export const SCORE_COLUMN = 'prediction.score';
 export const VALUE_COLUMN = 'prediction.value';
+/** Multiclass: the probability of the predicted class (what label-free estimation reads). */
+export const CONFIDENCE_COLUMN = 'prediction.confidence';
 
 /** One input column: which tensor, and which of its `width` values per row. */
 interface InputSource {
@@ -48,6 +50,8 @@ export interface Layout {
   inputNames: string[];
   outputKind: 'classifier' | 'regressor' | 'raw';
   binary: boolean;
+  /** Multiclass with probabilities: a confidence column follows the label. */
+  confidence: boolean;
   raw: RawOutput[];
   /** Input tensor names and widths the layout was built for (checked per event, see `fits`). */
   signature: { names: string[]; widths: number[] };
@@ -133,12 +137,15 @@ export function layoutFor(io: ModelIO, inputs: InputRefs, outputs: Tensors): Lay
   const inputNames = columns.map((c) => c.name);
   let outputKind: Layout['outputKind'] = 'raw';
   let binary = false;
+  let confidence = false;
   const raw: RawOutput[] = [];
   if (io.labelOutput || (io.probabilitiesOutput && io.classes)) {
     outputKind = 'classifier';
     binary = io.classes?.length === 2 && io.probabilitiesOutput !== null;
     columns.push({ name: LABEL_COLUMN, type: 'categorical' });
     if (binary) columns.push({ name: SCORE_COLUMN, type: 'float' });
+    confidence = !binary && io.probabilitiesOutput !== null && (io.classes?.length ?? 0) > 2;
+    if (confidence) columns.push({ name: CONFIDENCE_COLUMN, type: 'float' });
   } else if (io.valueOutput) {
     outputKind = 'regressor';
     columns.push({ name: VALUE_COLUMN, type: 'float' });
@@ -150,8 +157,24 @@ export function layoutFor(io: ModelIO, inputs: InputRefs, outputs: Tensors): Lay
       raw.push({ tensor: name, width: 1 });
     }
   }
-  return { columns, inputs: sources, inputNames, outputKind, binary, raw, signature: signatureOf(inputs) };
+  return {
+    columns,
+    inputs: sources,
+    inputNames,
+    outputKind,
+    binary,
+    confidence,
+    raw,
+    signature: signatureOf(inputs),
+  };
 }
+
+const maxProbability = (p: Record<string, number> | undefined): number | null => {
+  if (!p) return null;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const k in p) if (p[k]! > max) max = p[k]!;
+  return Number.isFinite(max) ? max : null;
+};
 
 const cellOf = (d: TensorData, i: number, bool: boolean): CellValue => {
   const x = d[i];
@@ -182,6 +205,7 @@ export function fillRow(
   if (layout.outputKind === 'classifier') {
     cells[c++] = pred.label === undefined ? null : String(pred.label);
     if (layout.binary) cells[c++] = pred.score ?? null;
+    if (layout.confidence) cells[c++] = maxProbability(pred.probabilities);
   } else if (layout.outputKind === 'regressor') {
     cells[c++] = pred.value ?? null;
   } else {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Context } from '../../../context.js';
+import { createDefaultMonitor } from '../../../monitoring/monitors.js';
 import {
   createDeployment,
   deleteDeployment,
@@ -51,7 +52,12 @@ export function registerDeploymentRoutes(app: FastifyInstance, ctx: Context, hoo
     tags,
     body: NewDeploymentSchema,
     response: DeploymentSchema,
-    handler: async ({ body, actor }) => createDeployment(ctx, body, actor, hooks),
+    handler: async ({ body, actor }) => {
+      const d = await createDeployment(ctx, body, actor, hooks);
+      // A version with recorded training data is monitored from the start (failures are logged, not fatal).
+      await createDefaultMonitor(ctx, d, actor);
+      return d;
+    },
   });
   route(app, {
     method: 'GET',

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../../../context.js';
+import { registerAlertRoutes } from './alerts.js';
 import { registerRunArtifacts } from './artifacts.js';
 import { registerAudit } from './audit.js';
 import { registerDatasetRoutes } from './datasets.js';
 import { registerExperiments } from './experiments.js';
 import { registerModelRoutes } from './models.js';
+import { registerMonitorRoutes } from './monitors.js';
 import { registerRuns } from './runs.js';
 import { registerTokens } from './tokens.js';
 
@@ -17,4 +19,6 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: Context): void {
   registerAudit(app, ctx);
   registerDatasetRoutes(app, ctx);
   registerModelRoutes(app, ctx);
+  registerAlertRoutes(app, ctx);
+  registerMonitorRoutes(app, ctx);
 }
