@@ -361,12 +361,15 @@ describe('monitoring walkthrough (real keel server, webhook receiver)', { timeou
   });
 
   it('evaluates the default monitor on its own schedule (closed windows, event time)', async () => {
+    // Wait for a scheduled run to finish: it is recorded as `running` while it evaluates.
+    const finished = (runs: { trigger: string; status: string }[]) =>
+      runs.some((r) => r.trigger === 'schedule' && r.status !== 'running');
     let runs: { trigger: string; status: string }[] = [];
-    for (let i = 0; i < 150 && !runs.some((r) => r.trigger === 'schedule'); i++) {
+    for (let i = 0; i < 300 && !finished(runs); i++) {
       runs = (await call('GET', '/api/v1/monitors/credit-api/runs')).body.runs;
-      if (!runs.some((r) => r.trigger === 'schedule')) await new Promise((r) => setTimeout(r, 100));
+      if (!finished(runs)) await new Promise((r) => setTimeout(r, 100));
     }
-    expect(runs.find((r) => r.trigger === 'schedule')?.status).toBe('succeeded');
+    expect(runs.find((r) => r.trigger === 'schedule' && r.status !== 'running')?.status).toBe('succeeded');
     const results = (await call('GET', '/api/v1/monitors/credit-api/results')).body.results;
     expect(results.map((r: { windowStart: number }) => r.windowStart)).toEqual([T0]);
   });
