@@ -3,6 +3,7 @@ import { allows, type Role } from '../auth/roles.js';
 import { anyActiveToken, authenticate, cachedAnyActiveToken, cachedAuthentication } from '../auth/tokens.js';
 import type { Context } from '../context.js';
 import { KeelError } from '../core/errors.js';
+import { INTERNAL_ACTOR_HEADER, internalActor } from './internal-actor.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -62,6 +63,8 @@ export function registerAuth(app: FastifyInstance, ctx: Context, opts: AuthOptio
       }
       done();
     };
+    const internal = internalActor(req.headers[INTERNAL_ACTOR_HEADER]);
+    if (internal !== undefined) return admit({ name: internal, role: 'admin' });
     let secret: string | undefined;
     try {
       secret = bearer(req);

@@ -9,6 +9,9 @@ import * as m004 from './migrations/004_datasets.js';
 import * as m005 from './migrations/005_registry.js';
 import * as m006 from './migrations/006_serving.js';
 import * as m007 from './migrations/007_monitoring.js';
+import * as m008 from './migrations/008_jobs.js';
+import * as m009 from './migrations/009_pipelines.js';
+import * as m010 from './migrations/010_rollouts.js';
 
 /** Ordered, named migrations. Append only; never edit one that has shipped. */
 function migrations(adapter: DialectAdapter): Record<string, Migration> {
@@ -23,6 +26,9 @@ function migrations(adapter: DialectAdapter): Record<string, Migration> {
     '005_registry': wrap(m005.up),
     '006_serving': wrap(m006.up),
     '007_monitoring': wrap(m007.up),
+    '008_jobs': wrap(m008.up),
+    '009_pipelines': wrap(m009.up),
+    '010_rollouts': wrap(m010.up),
   };
 }
 

@@ -1,4 +1,7 @@
 import type { Generated } from 'kysely';
+import type { JobTables } from './tables/jobs.js';
+import type { PipelineTables } from './tables/pipelines.js';
+import type { RolloutTables } from './tables/rollouts.js';
 
 /** Table types for Kysely. Times are epoch milliseconds; booleans are 0/1 on both dialects. */
 export interface ExperimentsTable {
@@ -400,7 +403,8 @@ export interface AlertDeliveryAttemptsTable {
   duration_ms: number;
 }
 
-export interface Schema {
+/** Every table. Newer domains keep their table types in `tables/<domain>.ts`. */
+export interface Schema extends JobTables, PipelineTables, RolloutTables {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
   runs: RunsTable;
