@@ -7,6 +7,8 @@ export interface Connection {
   /** `local` works on a data dir in-process; `remote` talks to a server. */
   mode: 'local' | 'remote';
   where: string;
+  /** Local mode: the in-process context and app (e.g. to run a job worker while a command waits). */
+  local?: { ctx: import('../context.js').Context; app: import('fastify').FastifyInstance };
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function connect(cmd: Command): Promise<Connection> {
     keel: inProcessKeel(app),
     mode: 'local',
     where: config.dataDir,
+    local: { ctx, app },
     close: async () => {
       await app.close();
       await closeContext(ctx);

@@ -220,6 +220,14 @@ export function buildProgram(): Command {
     .requiredOption('--reason <text>', 'why')
     .action(lazyExport(() => import('./commands/models-review.js'), 'reject'));
   models
+    .command('gate <model-ref>')
+    .description(
+      'judge a version against a gate policy (vs the champion on held-out data): stores the result, approves or rejects it; exit 1 when it fails',
+    )
+    .requiredOption('--policy <file>', 'gate policy (YAML or JSON)')
+    .addOption(json())
+    .action(lazy(() => import('./commands/models-gate.js')));
+  models
     .command('card <model-ref>')
     .description('the model card: intended use, data, metrics, slices, fairness, lineage, approvals')
     .option('--md <file>', 'write the Markdown card here (default: stdout)')
@@ -305,6 +313,61 @@ export function buildProgram(): Command {
     .addOption(json())
     .action(deployCmd('setPrimary'));
   deploy.command('rm <name>').description('delete a deployment').action(deployCmd('rm'));
+
+  const pipeline = program
+    .command('pipeline')
+    .description('pipelines from a keel.yaml: steps with deps/outs/params, a step cache, triggers');
+  const pipelineCmd = (name: string) => lazyExport(() => import('./commands/pipeline.js'), name);
+  const fileOpt = () => new Option('-f, --file <path>', 'pipeline file (default ./keel.yaml when present)');
+  pipeline
+    .command('apply')
+    .description("upload a pipeline file's workspace deps and create or update its pipelines")
+    .addOption(fileOpt())
+    .addOption(json())
+    .action(pipelineCmd('applyCmd'));
+  pipeline
+    .command('run <name>')
+    .description('apply the pipeline file (if any), start a run and follow it to the end')
+    .addOption(fileOpt())
+    .option('-p, --param <k=v>', 'set a declared param (repeatable)', collect, [])
+    .option('--force', 'run every step, ignoring the step cache')
+    .option('--no-wait', 'return once the run has started (with a server)')
+    .addOption(json())
+    .action(pipelineCmd('runCmd'));
+  pipeline.command('ls').description('pipelines').addOption(json()).action(pipelineCmd('ls'));
+  pipeline
+    .command('show <name>')
+    .description('a pipeline: params, triggers, steps')
+    .addOption(json())
+    .action(pipelineCmd('show'));
+  pipeline
+    .command('runs [name]')
+    .description('pipeline runs, newest first')
+    .option('--status <status>', 'queued, running, succeeded, failed or cancelled')
+    .option('--limit <n>', 'how many (default 20)')
+    .addOption(json())
+    .action(pipelineCmd('runs'));
+  pipeline
+    .command('status <run-id>')
+    .description('a run and its steps (cache hits, attempts, outputs, metrics)')
+    .option('--wait', 'follow the run until it ends')
+    .addOption(json())
+    .action(pipelineCmd('status'));
+  pipeline.command('logs <run-id> <step>').description("a step's log").action(pipelineCmd('logs'));
+  pipeline
+    .command('cancel <run-id>')
+    .description('cancel a queued or running run')
+    .action(pipelineCmd('cancel'));
+  pipeline
+    .command('rm <name>')
+    .description('delete a pipeline (its runs are kept)')
+    .action(pipelineCmd('rm'));
+  program
+    .command('worker')
+    .description('run pipeline steps from the job queue (same --data-dir / KEEL_DATABASE_URL as the server)')
+    .option('--concurrency <n>', 'steps at a time (default 2)')
+    .option('--lease-ms <ms>', 'job lease: how long a lost worker holds its steps (default 30000)')
+    .action(lazyExport(() => import('./commands/pipeline.js'), 'worker'));
 
   const monitor = program
     .command('monitor')

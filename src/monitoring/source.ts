@@ -3,7 +3,7 @@
  * and the labelled predictions of a range (records joined with their feedback).
  */
 
-import { mergeDatasetProfiles } from '../stats/profile.js';
+import { ProfileMerger } from '../stats/merge.js';
 import type { DatasetProfile } from '../stats/types.js';
 import type { Db } from '../store/db.js';
 import type { LabelledRow } from './checks/performance.js';
@@ -16,7 +16,10 @@ export interface RouteProfile {
   profile: DatasetProfile;
 }
 
-/** Log windows of a deployment with window_start in [from, to): merged per route. */
+/**
+ * Log windows of a deployment with window_start in [from, to): merged per route, in window order,
+ * in one pass (each window's sketches decoded once, each route's merged profile encoded once).
+ */
 export async function routeProfiles(
   db: Db,
   deployment: string,
@@ -33,24 +36,28 @@ export async function routeProfiles(
     .orderBy('window_start')
     .orderBy('version')
     .execute();
-  const byRoute = new Map<string, RouteProfile>();
+  const byRoute = new Map<
+    string,
+    { route: string; versions: number[]; rows: number; merger: ProfileMerger }
+  >();
   for (const r of rows) {
     const profile = JSON.parse(r.profile) as DatasetProfile;
     const cur = byRoute.get(r.route);
     if (!cur) {
-      byRoute.set(r.route, { route: r.route, versions: [r.version], rows: r.rows, profile });
+      const merger = new ProfileMerger().add(profile);
+      byRoute.set(r.route, { route: r.route, versions: [r.version], rows: r.rows, merger });
       continue;
     }
     if (!cur.versions.includes(r.version)) cur.versions.push(r.version);
     cur.rows += r.rows;
     try {
-      cur.profile = mergeDatasetProfiles(cur.profile, profile);
+      cur.merger.add(profile);
     } catch {
       // Versions whose inputs differ in type cannot merge: the window keeps the latest version's.
-      cur.profile = profile;
+      cur.merger = new ProfileMerger().add(profile);
     }
   }
-  return [...byRoute.values()];
+  return [...byRoute.values()].map(({ merger, ...route }) => ({ ...route, profile: merger.result() }));
 }
 
 /** Log windows (start, end, rows) of a deployment from `from` on, summed over routes: count windows group these. */

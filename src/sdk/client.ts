@@ -6,8 +6,10 @@ import { Datasets } from './datasets.js';
 import { Deployments } from './deployments.js';
 import { KeelApiError } from './errors.js';
 import { Experiments } from './experiments.js';
+import { Gates } from './gates.js';
 import { Models } from './models.js';
 import { Monitors } from './monitors.js';
+import { Pipelines } from './pipelines.js';
 import { Predictions } from './predictions.js';
 import { ActiveRun, type RunLoggerOptions } from './run-logger.js';
 import { Runs } from './runs.js';
@@ -41,6 +43,10 @@ export class Keel {
   readonly alerts: Alerts;
   /** Monitors of deployments: runs, window results, reports, alerts and the alert event feed. */
   readonly monitors: Monitors;
+  /** Validation gates: a candidate version vs the champion on held-out data. */
+  readonly gates: Gates;
+  /** Pipelines (keel.yaml): apply, run, follow runs and step logs. */
+  readonly pipelines: Pipelines;
   readonly transport: Transport;
   private readonly loggerDefaults: RunLoggerOptions;
 
@@ -57,6 +63,8 @@ export class Keel {
     this.deployments = new Deployments(api);
     this.alerts = new Alerts(api);
     this.monitors = new Monitors(api);
+    this.gates = new Gates(api);
+    this.pipelines = new Pipelines(api);
     this.loggerDefaults = { flushIntervalMs: opts.flushIntervalMs, flushAt: opts.flushAt };
   }
 

@@ -10,6 +10,8 @@ export type { DataDiff } from '../data/diff.js';
 export type { DatasetFile, DatasetVersion, NewVersion } from '../data/versions.js';
 // Webhook receivers verify X-Keel-Signature with these (node:crypto only, no server code).
 export { signature, verifySignature } from '../monitoring/alerts/sign.js';
+export type { GatePolicyInput } from '../pipelines/gate/policy.js';
+export type { GateCheck, GateDecision, GateResult } from '../pipelines/gate/types.js';
 export type {
   Approval,
   ApprovalRecord,
@@ -68,6 +70,7 @@ export {
 export { apiErrorFrom, KeelApiError } from './errors.js';
 export type { ExperimentList, ListExperimentsOptions } from './experiments.js';
 export { Experiments } from './experiments.js';
+export { Gates } from './gates.js';
 export { Models, type RegisterVersionOptions } from './models.js';
 export {
   type Alert,
@@ -92,6 +95,15 @@ export {
   type WindowResult,
   type WindowSpec,
 } from './monitors.js';
+export {
+  type ApplyPipelines,
+  type Pipeline,
+  type PipelineRun,
+  type PipelineRunStatus,
+  Pipelines,
+  type RunQuery as PipelineRunQuery,
+  type StepRun,
+} from './pipelines.js';
 export {
   type FeedbackInput,
   type FeedbackResult,

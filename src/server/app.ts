@@ -7,6 +7,7 @@ import { PredictionLog } from '../serving/log/log.js';
 import { ServingManager } from '../serving/manager.js';
 import { ServingMetrics } from '../serving/metrics.js';
 import { type AuthOptions, registerAuth } from './auth.js';
+import { pipelineWorker, triggerScheduler, type WorkerSettings } from './automation.js';
 import { registerErrorHandler } from './errors.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerArtifactProxy } from './routes/mlflow/artifacts.js';
@@ -40,6 +41,15 @@ export interface AppOptions extends AuthOptions {
   monitorSchedule?: boolean;
   /** How often the schedule looks for closed windows and new labels (ms). */
   monitorIntervalMs?: number;
+  /**
+   * Run pipeline steps from the job queue in this process (default: on with eager serving, i.e.
+   * `keel server`; `keel worker` runs more elsewhere).
+   */
+  pipelineWorker?: boolean | WorkerSettings;
+  /** Start pipeline runs from their triggers: cron, alerts, dataset versions (default: with eager serving). */
+  pipelineTriggers?: boolean;
+  /** How often triggers look for new events (ms). */
+  triggerIntervalMs?: number;
 }
 
 declare module 'fastify' {
@@ -127,9 +137,20 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
   app.get('/api/v1/openapi.json', { config: { role: 'viewer' }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
+  const eager = opts.serving === 'eager';
+  const workerOpt = opts.pipelineWorker ?? eager;
+  const worker = workerOpt ? pipelineWorker(ctx, app, workerOpt === true ? {} : workerOpt) : null;
+  const triggers = (opts.pipelineTriggers ?? eager) ? triggerScheduler(ctx, opts.triggerIntervalMs) : null;
+  // preClose runs before every onClose hook: stop what drives work into the app before it drains.
+  app.addHook('preClose', async () => {
+    await triggers?.stop();
+    await worker?.stop();
+  });
   await app.ready();
   await serving.start();
   deliverer?.start();
   scheduler?.start();
+  worker?.start();
+  triggers?.start();
   return app;
 }

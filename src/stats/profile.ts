@@ -1,7 +1,7 @@
 /**
  * Column and dataset profiling (DESIGN.md principle 4): one streaming pass builds, per column,
  * counts, moments, a quantile sketch, a histogram, top-k categories and a distinct-count sketch;
- * stored profiles merge (windows, replicas, file chunks) without the raw rows.
+ * stored profiles merge (windows, replicas, file chunks) without the raw rows (merge.ts).
  *
  * Hot path: `ColumnProfiler.add` is one monomorphic method with a switch on a small integer kind,
  * allocates nothing per value, hashes numbers by their bits (no string conversion) and hashes a
@@ -9,12 +9,23 @@
  * an HLL never changes it, so the registers are the same as hashing every value).
  */
 import { invalidParam } from '../core/errors.js';
-import { DEFAULT_BINS, emptyHistogram, mergeHistograms, quantileEdges } from './histogram.js';
+import { DEFAULT_BINS, emptyHistogram, quantileEdges } from './histogram.js';
 import { Hll } from './hll.js';
-import { emptyMoments, mergeMoments } from './moments.js';
+import { emptyMoments } from './moments.js';
+import { assemble, BOOLEAN, CATEGORY, DATETIME, kindOf, LOW_CARDINALITY, NUMERIC } from './parts.js';
 import { histogramFromSketch, QuantileSketch } from './quantiles.js';
-import { DEFAULT_TOPK_CAP, TopKAccumulator } from './topk.js';
+import { TopKAccumulator } from './topk.js';
 import type { ColumnProfile, ColumnType, DatasetProfile, Histogram, Moments, TopK } from './types.js';
+
+// Merging lives in merge.ts; re-exported so `stats/profile.js` stays the one import for profiles.
+export {
+  type MergeProfileOptions,
+  mergeColumnProfiles,
+  mergeDatasetProfiles,
+  mergeManyProfiles,
+  ProfileMerger,
+} from './merge.js';
+export { LOW_CARDINALITY } from './parts.js';
 
 /** One cell as the readers hand it over; null, undefined and NaN are missing. */
 export type CellValue = number | string | boolean | null | undefined;
@@ -28,36 +39,6 @@ export interface ColumnProfilerOptions {
   /** Distinct categories counted exactly before switching to Space-Saving (default 1000). */
   topKCap?: number;
 }
-
-/** Options for merging stored profiles. */
-export interface MergeProfileOptions {
-  /** Bins when derived histograms are re-derived from the merged sketch (default 20). */
-  bins?: number;
-  /** Top-k cap for the merged categories (default 1000). */
-  topKCap?: number;
-}
-
-const NUMERIC = 0;
-const DATETIME = 1;
-const BOOLEAN = 2;
-const CATEGORY = 3;
-
-const kindOf = (type: ColumnType): number => {
-  switch (type) {
-    case 'integer':
-    case 'float':
-      return NUMERIC;
-    case 'datetime':
-      return DATETIME;
-    case 'boolean':
-      return BOOLEAN;
-    case 'categorical':
-    case 'text':
-      return CATEGORY;
-    default:
-      throw invalidParam(`unknown column type: ${String(type)}`, 'type');
-  }
-};
 
 /** A number from a cell (strings parsed; '' and unparsable → NaN, i.e. missing). */
 const toNumber = (v: CellValue): number => {
@@ -259,157 +240,10 @@ export class ColumnProfiler {
   }
 }
 
-/** Numeric columns keep exact per-value counts up to this many distinct values. */
-export const LOW_CARDINALITY = 32;
-
 function lowCardTop(counts: Map<number, number>): TopK {
   const items = [...counts].map(([v, n]): [string, number] => [String(v), n]);
   items.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   return { items, other: 0, exact: true };
-}
-
-interface ProfileParts {
-  name: string;
-  type: ColumnType;
-  count: number;
-  missing: number;
-  hll: Hll;
-  moments: Moments | undefined;
-  sketch: QuantileSketch | undefined;
-  histogram: Histogram | undefined;
-  top: TopK | undefined;
-}
-
-/** One place builds the JSON form, so profiles from `finish()` and from merges have the same shape. */
-function assemble(p: ProfileParts): ColumnProfile {
-  const out: ColumnProfile = {
-    name: p.name,
-    type: p.type,
-    count: p.count,
-    missing: p.missing,
-    hll: p.hll.toBase64(),
-    distinctEstimate: Math.round(p.hll.estimate()),
-  };
-  if (p.moments) out.moments = p.moments;
-  if (p.sketch) {
-    out.sketch = p.sketch.toBase64();
-    out.quantileAccuracy = p.sketch.relativeAccuracy;
-  }
-  if (p.histogram) out.histogram = p.histogram;
-  if (p.top) out.top = p.top;
-  return out;
-}
-
-const decodeSketch = (p: ColumnProfile): QuantileSketch | undefined =>
-  p.sketch === undefined ? undefined : QuantileSketch.fromBase64(p.sketch);
-
-/**
- * Histogram of a merge. Fixed + fixed add exactly (edges must match). Derived ones are re-derived
- * from the merged sketch — equal to the derived histogram of the union, since the merged sketch is
- * bin-for-bin the union's. Fixed + derived keeps the fixed edges and bins the derived side's
- * sketch onto them (approximate, within the sketch's accuracy around each edge).
- */
-function mergeHistogramParts(
-  a: ColumnProfile,
-  b: ColumnProfile,
-  sa: QuantileSketch | undefined,
-  sb: QuantileSketch | undefined,
-  merged: QuantileSketch | undefined,
-  bins: number,
-): Histogram | undefined {
-  const ha = a.histogram;
-  const hb = b.histogram;
-  const fixedA = ha?.fixed === true;
-  const fixedB = hb?.fixed === true;
-  if (fixedA && fixedB) return mergeHistograms(ha!, hb!);
-  if (fixedA || fixedB) {
-    const [fixed, other, otherSketch] = fixedA ? [ha!, hb, sb] : [hb!, ha, sa];
-    if (other === undefined || otherSketch === undefined || otherSketch.count === 0)
-      return copyHistogram(fixed);
-    const approx = histogramFromSketch(otherSketch, fixed.edges);
-    approx.fixed = true;
-    return mergeHistograms(fixed, approx);
-  }
-  if (merged === undefined || merged.count === 0) return undefined;
-  return histogramFromSketch(merged, quantileEdges(merged, bins));
-}
-
-const copyHistogram = (h: Histogram): Histogram => ({
-  ...h,
-  edges: [...h.edges],
-  counts: [...h.counts],
-});
-
-/** Merge two stored profiles of the same column (same name and type); a new profile. */
-export function mergeColumnProfiles(
-  a: ColumnProfile,
-  b: ColumnProfile,
-  opts: MergeProfileOptions = {},
-): ColumnProfile {
-  if (a.name !== b.name)
-    throw invalidParam(`cannot merge profiles of columns ${a.name} and ${b.name}`, 'name');
-  if (a.type !== b.type)
-    throw invalidParam(`column ${a.name}: cannot merge a ${a.type} profile with a ${b.type} one`, 'type');
-  const hll = Hll.fromBase64(a.hll).merge(Hll.fromBase64(b.hll));
-  const sa = decodeSketch(a);
-  const sb = decodeSketch(b);
-  let sketch: QuantileSketch | undefined;
-  if (sa && sb) sketch = QuantileSketch.fromBase64(a.sketch!).merge(sb);
-  else sketch = sa ?? sb;
-  const moments = a.moments && b.moments ? mergeMoments(a.moments, b.moments) : (a.moments ?? b.moments);
-  let top: TopK | undefined;
-  if (kindOf(a.type) === NUMERIC) {
-    // Per-value counts of a numeric column survive a merge only while both sides kept them and
-    // the union stays low-cardinality.
-    if (a.top && b.top) {
-      const merged = TopKAccumulator.fromTopK(a.top).merge(TopKAccumulator.fromTopK(b.top)).toTopK();
-      top = merged.items.length <= LOW_CARDINALITY ? merged : undefined;
-    }
-  } else if (a.top || b.top) {
-    const cap = opts.topKCap ?? DEFAULT_TOPK_CAP;
-    const empty: TopK = { items: [], other: 0, exact: true };
-    top = TopKAccumulator.fromTopK(a.top ?? empty, cap)
-      .merge(TopKAccumulator.fromTopK(b.top ?? empty, cap))
-      .toTopK();
-  }
-  return assemble({
-    name: a.name,
-    type: a.type,
-    count: a.count + b.count,
-    missing: a.missing + b.missing,
-    hll,
-    moments: moments ? { ...moments } : undefined,
-    sketch,
-    histogram: mergeHistogramParts(a, b, sa, sb, sketch, opts.bins ?? DEFAULT_BINS),
-    top,
-  });
-}
-
-/** Profile of a column absent from one side of a dataset merge: all of that side's rows are missing. */
-function absentColumn(like: ColumnProfile, rows: number): ColumnProfile {
-  const p = new ColumnProfiler(like.name, like.type).finish();
-  p.count = rows;
-  p.missing = rows;
-  return p;
-}
-
-/**
- * Merge two stored dataset profiles. Columns are matched by name (a's order, then b's new ones);
- * a column only one side has counts the other side's rows as missing. Same name, different type → error.
- */
-export function mergeDatasetProfiles(
-  a: DatasetProfile,
-  b: DatasetProfile,
-  opts: MergeProfileOptions = {},
-): DatasetProfile {
-  const byName = new Map(b.columns.map((c) => [c.name, c]));
-  const names = new Set(a.columns.map((c) => c.name));
-  const columns = a.columns.map((ca) =>
-    mergeColumnProfiles(ca, byName.get(ca.name) ?? absentColumn(ca, b.rows), opts),
-  );
-  for (const cb of b.columns)
-    if (!names.has(cb.name)) columns.push(mergeColumnProfiles(absentColumn(cb, a.rows), cb, opts));
-  return { rows: a.rows + b.rows, badRows: a.badRows + b.badRows, columns };
 }
 
 /** Options for a dataset profiler. */

@@ -211,10 +211,27 @@ function writeStore(w: ByteWriter, st: Store): void {
   }
 }
 
-/** Read one store's bins into `st`; returns the count it holds. */
+// Scratch for the bins of one store being read (grown as needed; reading is synchronous).
+let scratchKeys = new Int32Array(1024);
+let scratchCounts = new Float64Array(1024);
+
+/**
+ * Read one store's bins into the empty store `st`; returns the count it holds. The bins are
+ * validated first, then laid out in one array spanning exactly [lowest, highest key]: adding them
+ * one by one, the library's store grows and re-centres (copying its bins) whenever a key falls
+ * outside its range — every 64 keys in ascending order. The fields set are the store's public
+ * state, as its own `copy` sets them: bins[i] counts key offset + i, minKey/maxKey bound the keys.
+ */
 function readStore(r: ByteReader, st: Store): number {
   const n = r.uvarint();
   if (n > 2 * MAX_ABS_KEY) throw invalidParam('quantile sketch: too many bins');
+  if (n > scratchKeys.length) {
+    const size = Math.max(n, 2 * scratchKeys.length);
+    scratchKeys = new Int32Array(size);
+    scratchCounts = new Float64Array(size);
+  }
+  const keys = scratchKeys;
+  const counts = scratchCounts;
   let key = 0;
   let total = 0;
   for (let j = 0; j < n; j++) {
@@ -226,9 +243,20 @@ function readStore(r: ByteReader, st: Store): number {
     }
     const c = r.uvarint();
     if (Math.abs(key) > MAX_ABS_KEY || c === 0) throw invalidParam('quantile sketch: corrupt bin');
-    st.add(key, c);
+    keys[j] = key;
+    counts[j] = c;
     total += c;
   }
+  if (n === 0) return 0;
+  const lo = keys[0]!;
+  const hi = keys[n - 1]!;
+  const bins = new Array<number>(hi - lo + 1).fill(0);
+  for (let j = 0; j < n; j++) bins[keys[j]! - lo] = counts[j]!;
+  st.bins = bins;
+  st.offset = lo;
+  st.minKey = lo;
+  st.maxKey = hi;
+  st.count = total;
   return total;
 }
 

@@ -41,6 +41,11 @@ export class TopKAccumulator {
     return this.isExact;
   }
 
+  /** Distinct values tracked (every distinct value seen while `exact`). */
+  get tracked(): number {
+    return this.size;
+  }
+
   /** Values counted (including any mass outside the tracked items). */
   get count(): number {
     return this.total;

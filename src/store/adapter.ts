@@ -1,4 +1,4 @@
-import { type ColumnDefinitionBuilder, type Kysely, sql } from 'kysely';
+import { type ColumnDefinitionBuilder, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { MetricsTable, PredictionRecordsTable, Schema } from './schema.js';
 
 export type MetricRow = Omit<MetricsTable, 'id'>;
@@ -27,6 +27,12 @@ export interface DialectAdapter {
   insertMetrics(db: Kysely<Schema>, rows: MetricRow[]): Promise<void>;
   /** Appends prediction records (one per predicted row): the prediction log's write path. */
   insertPredictionRecords(db: Kysely<Schema>, rows: readonly PredictionRecordRow[]): Promise<void>;
+  /**
+   * Locks the rows a queue claim selects: PostgreSQL takes row locks and skips rows another
+   * claimer holds (`FOR UPDATE SKIP LOCKED`), so claimers never wait on each other; SQLite has no
+   * row locks, and the claim's `BEGIN IMMEDIATE` transaction already excludes every other writer.
+   */
+  skipLocked<DB, TB extends keyof DB, O>(qb: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
 }
 
 /**
@@ -101,6 +107,7 @@ export const sqliteAdapter: DialectAdapter = {
   maxParams: 32_000,
   insertMetrics: (db, rows) => insertMetricsValues(db, rows, 32_000),
   insertPredictionRecords: insertRecordsJson,
+  skipLocked: (qb) => qb,
   isUniqueViolation: (e) =>
     /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(String((e as { code?: unknown }).code)),
 };
@@ -113,5 +120,6 @@ export const postgresAdapter: DialectAdapter = {
   maxParams: 65_000,
   insertMetrics: insertMetricsUnnest,
   insertPredictionRecords: insertRecordsUnnest,
+  skipLocked: (qb) => qb.forUpdate().skipLocked(),
   isUniqueViolation: (e) => (e as { code?: unknown }).code === '23505',
 };

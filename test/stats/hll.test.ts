@@ -131,6 +131,32 @@ describe('HyperLogLog', () => {
     );
   });
 
+  it('merges any registers as their byte-wise maximum, and decodes ranks up to 33 only', () => {
+    const registers = fc.uint8Array({ min: 0, max: 33, minLength: 1 << 10, maxLength: 1 << 10 });
+    fc.assert(
+      fc.property(registers, registers, (ra, rb) => {
+        const [a, b] = [new Hll(10), new Hll(10)];
+        a.registers.set(ra);
+        b.registers.set(rb);
+        a.merge(b);
+        const max = Buffer.from(ra.map((r, i) => Math.max(r, rb[i]!)));
+        expect(max.equals(a.registers)).toBe(true);
+        expect(max.equals(Hll.fromBase64(a.toBase64()).registers)).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+    // Every byte position of a 32-bit word, in the dense and the sparse format.
+    const h = new Hll(10);
+    for (const filled of [300, 0])
+      for (const i of [0, 1, 2, 3, 517, 1023])
+        for (const rank of [33, 34, 64, 200]) {
+          h.registers.fill(0).fill(1, 0, filled);
+          h.registers[i] = rank;
+          if (rank <= 33) expect(Hll.fromBase64(h.toBase64()).registers[i]).toBe(rank);
+          else expect(() => Hll.fromBase64(h.toBase64())).toThrow(/out of range/);
+        }
+  });
+
   it('round-trips through base64, sparse and dense', () => {
     for (const n of [0, 3, 1000, 200_000]) {
       const h = new Hll();

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { formatCompare, formatEval } from '../../models/eval/index.js';
 import type { Task } from '../../models/train/types.js';
+import { evaluateAndStore } from '../../pipelines/steps/builtins/evaluate-and-store.js';
 import { withKeel } from '../connect.js';
-import { loadDataset } from '../load-table.js';
-import { evaluateScored, scoreVersion } from '../model-eval.js';
 import { printJson } from '../output.js';
+import { progressBar } from '../progress.js';
 
 export interface EvalCliOptions {
   data: string;
@@ -28,33 +28,20 @@ export interface EvalCliOptions {
  */
 export async function run(ref: string, opts: EvalCliOptions, cmd: Command): Promise<void> {
   await withKeel(cmd, async ({ keel }) => {
-    const { version: data, table } = await loadDataset(keel, opts.data);
-    const read = {
-      ...(opts.target ? { target: opts.target } : {}),
-      ...(opts.task ? { task: opts.task } : {}),
-      ...(opts.classes ? { classes: opts.classes } : {}),
-      ...(opts.features ? { features: opts.features } : {}),
-    };
-    const how = {
-      ...(opts.sliceBy ? { sliceBy: opts.sliceBy } : {}),
-      ...(opts.sensitive ? { sensitive: opts.sensitive } : {}),
-      ...(opts.positive ? { positive: opts.positive } : {}),
-    };
     const refs = opts.compare ? [ref, opts.compare] : [ref];
-    const results = [];
-    // Score and evaluate everything before storing anything: a failure leaves no partial record.
-    for (const r of refs) {
-      const scored = await scoreVersion(keel, r, table, read);
-      results.push({ scored, result: evaluateScored(scored, table, how) });
-    }
-    if (opts.store) {
-      for (const { scored, result } of results) {
-        await keel.models.addEvaluation(scored.version.name, scored.version.version, {
-          datasetRef: data.ref,
-          result,
-        });
-      }
-    }
+    const { data, evaluations: results } = await evaluateAndStore(keel, refs, opts.data, {
+      read: {
+        ...(opts.target ? { target: opts.target } : {}),
+        ...(opts.task ? { task: opts.task } : {}),
+        ...(opts.classes ? { classes: opts.classes } : {}),
+        ...(opts.features ? { features: opts.features } : {}),
+      },
+      sliceBy: opts.sliceBy,
+      sensitive: opts.sensitive,
+      positive: opts.positive,
+      store: opts.store ? {} : false,
+      progress: (label, total, unit) => progressBar(label, total, { unit }),
+    });
     const labels = results.map(({ scored: s }) => `${s.version.name}@${s.version.version}`);
     if (opts.json) {
       return printJson({

@@ -6,8 +6,8 @@
 import type { Context } from '../../context.js';
 import { invalidParam } from '../../core/errors.js';
 import type { ModelIO } from '../../serving/types.js';
-import { mergeDatasetProfiles } from '../../stats/profile.js';
-import type { ColumnType, DatasetProfile } from '../../stats/types.js';
+import { mergeManyProfiles } from '../../stats/merge.js';
+import type { ColumnType } from '../../stats/types.js';
 import { realisedMetrics } from '../checks/performance.js';
 import { labelledRows, routeProfiles } from '../source.js';
 import type { Baseline } from '../types.js';
@@ -33,8 +33,7 @@ export async function windowBaseline(
       'reference',
     );
   }
-  let profile: DatasetProfile = routes[0]!.profile;
-  for (const r of routes.slice(1)) profile = mergeDatasetProfiles(profile, r.profile);
+  const profile = mergeManyProfiles(routes.map((r) => r.profile));
   const labelled = await labelledRows(ctx.store.db, deployment, null, ref.from, ref.to);
   const classes = io.classes;
   let calibration: number[] | null = null;

@@ -11,7 +11,7 @@ import { KeelError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { compiledUrl } from '../runtime/pool.js';
 import type { LogSpec, ModelIO, PredictionEvent } from '../types.js';
-import type { DropList, FromWorker, ToWorker, WorkerData } from './messages.js';
+import type { DropList, FailureEvent, FromWorker, ToWorker, WorkerData } from './messages.js';
 import { BatchPacker, eventRows } from './pack.js';
 
 export interface PredictionLogOptions {
@@ -47,6 +47,12 @@ export interface PredictionLogStats {
   written: number;
 }
 
+/** A request that failed on its chosen route, as the serving pipeline reports it. */
+export type FailedPrediction = Omit<FailureEvent, 'windowMs'>;
+
+/** Failures held between batches, at most; beyond it they are dropped (a failure flood must not grow memory). */
+const MAX_PENDING_FAILURES = 10_000;
+
 /** Called for every drop: feeds e.g. keel_prediction_log_dropped_total{deployment,reason}. */
 export type DropListener = (deployment: string, reason: string, rows: number) => void;
 
@@ -69,6 +75,7 @@ export class PredictionLog {
   private ios: ModelIO[] = [];
   private specs: LogSpec[] = [];
   private rows: number[] = [];
+  private failures: FailureEvent[] = [];
   private bufferedRows = 0;
   private postedRows = 0;
   /** Posted batches not yet acknowledged: rows per deployment. */
@@ -139,6 +146,23 @@ export class PredictionLog {
     }
   }
 
+  /**
+   * Counts a request that failed on the route chosen for it, in its event-time window. Like
+   * `record()` it never throws nor waits; disabled specs are ignored.
+   */
+  recordFailure(f: FailedPrediction, spec: LogSpec): void {
+    if (!spec.enabled) return;
+    if (this.closing || this.failures.length >= MAX_PENDING_FAILURES) {
+      this.drop(f.deployment, this.closing ? 'closed' : 'backlog', Math.max(1, f.rows));
+      return;
+    }
+    this.failures.push({ ...f, windowMs: spec.windowSeconds * 1000 });
+    if (this.timer === null && this.immediate === null) {
+      this.timer = setTimeout(() => this.post(), this.flushMs);
+      this.timer.unref();
+    }
+  }
+
   /** Counters so far (rows). */
   stats(): PredictionLogStats {
     return {
@@ -206,12 +230,13 @@ export class PredictionLog {
       this.immediate = null;
     }
     const n = this.events.length;
-    if (n === 0) return;
-    const { events, ios, specs, rows } = this;
+    if (n === 0 && this.failures.length === 0) return;
+    const { events, ios, specs, rows, failures } = this;
     this.events = [];
     this.ios = [];
     this.specs = [];
     this.rows = [];
+    this.failures = [];
     this.bufferedRows = 0;
     let worker: Worker;
     try {
@@ -219,6 +244,7 @@ export class PredictionLog {
     } catch (e) {
       this.logger?.error({ err: e }, 'prediction log: cannot start its worker; events dropped');
       for (let i = 0; i < n; i++) this.drop(events[i]!.deployment, 'error', rows[i]!);
+      for (const f of failures) this.drop(f.deployment, 'error', Math.max(1, f.rows));
       return;
     }
     let packed = 0;
@@ -239,6 +265,7 @@ export class PredictionLog {
     }
     const id = this.nextId++;
     const { batch, transfer } = this.packer.take(id);
+    if (failures.length > 0) batch.failures = failures;
     this.posted.set(id, byDeployment);
     this.postedRows += packed;
     worker.postMessage(batch satisfies ToWorker, transfer);

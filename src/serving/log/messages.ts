@@ -40,6 +40,21 @@ export const POOL_I64 = 3;
 export const POOL_U8 = 4;
 export const POOL_STR = 5;
 
+/**
+ * A request that failed on the route chosen for it (the model errored, timed out, or its queue was
+ * full): counted per window so canary analysis can compare error rates on event time.
+ */
+export interface FailureEvent {
+  deployment: string;
+  model: string;
+  version: number;
+  route: string;
+  eventTime: number;
+  rows: number;
+  reason: string;
+  windowMs: number;
+}
+
 /** A batch of prediction events. Tensors are inputs first, then outputs, per event. */
 export interface PackedBatch {
   type: 'batch';
@@ -59,6 +74,8 @@ export interface PackedBatch {
   i64: BigInt64Array;
   u8: Uint8Array;
   strings: string[];
+  /** Failed requests since the last batch (few, so sent as plain objects). */
+  failures?: FailureEvent[];
 }
 
 export interface WorkerOptions {

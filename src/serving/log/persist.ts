@@ -12,6 +12,7 @@ import { mergeDatasetProfiles } from '../../stats/profile.js';
 import type { DatasetProfile } from '../../stats/types.js';
 import type { Db, Store } from '../../store/db.js';
 import type { PredictionRecordsTable } from '../../store/schema.js';
+import type { PredictionErrorsTable } from '../../store/tables/rollouts.js';
 import { mergeSamples } from './reservoir.js';
 
 export type RecordRow = Omit<PredictionRecordsTable, 'id'>;
@@ -21,6 +22,20 @@ const ATTEMPTS = 20;
 /** Appends records in one statement per call (the dialect's bulk form; each commits on its own). */
 export async function insertRecords(store: Store, rows: readonly RecordRow[]): Promise<void> {
   await store.adapter.insertPredictionRecords(store.db, rows);
+}
+
+/** Failed-inference counts of one window since the last checkpoint (`reasons`: reason → rows). */
+export type FailureRow = Omit<PredictionErrorsTable, 'id' | 'reasons' | 'written_at'> & {
+  reasons: Record<string, number>;
+};
+
+/** Appends failure counts (a handful of rows per checkpoint). */
+export async function insertFailures(db: Db, rows: readonly FailureRow[], now: number): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('prediction_errors')
+    .values(rows.map((r) => ({ ...r, reasons: JSON.stringify(r.reasons), written_at: now })))
+    .execute();
 }
 
 /** Identity of one window profile row. */

@@ -12,9 +12,11 @@ import type { Store } from '../../store/db.js';
 import { rowPredictions } from '../model-io.js';
 import type { ModelIO, RowPrediction } from '../types.js';
 import { fillRow, fits, type Layout, layoutFor, rawOutputs } from './layout.js';
-import type { DropList, PackedBatch, WorkerOptions } from './messages.js';
+import type { DropList, FailureEvent, PackedBatch, WorkerOptions } from './messages.js';
 import { type UnpackedEvent, unpackEvent } from './pack.js';
 import {
+  type FailureRow,
+  insertFailures,
   insertRecords,
   mergeSegment,
   mergeWindow,
@@ -103,6 +105,9 @@ export class LogState {
   >();
   private recordFailures = 0;
   private readonly pendingSamples = new Map<string, PendingSample>();
+  /** Failure counts per window since the last checkpoint (and those whose write failed). */
+  private failures = new Map<string, FailureRow>();
+  private failureAttempts = 0;
   private lastSegments = Date.now();
   private lastWindows = Date.now();
 
@@ -146,7 +151,38 @@ export class LogState {
         countDrop(dropped, e.deployment, 'error', e.rows);
       }
     }
+    for (const f of batch.failures ?? []) this.ingestFailure(f);
     return toDropList(dropped);
+  }
+
+  private ingestFailure(f: FailureEvent): void {
+    const time = Number.isFinite(f.eventTime) ? Math.round(f.eventTime) : Date.now();
+    const windowMs = f.windowMs > 0 ? f.windowMs : 600_000;
+    const windowStart = Math.floor(time / windowMs) * windowMs;
+    const k = `${f.deployment}\0${f.version}\0${f.route}\0${windowStart}`;
+    const rows = Math.max(1, Math.round(f.rows) || 0);
+    const cur = this.failures.get(k);
+    if (!cur) {
+      this.failures.set(k, {
+        deployment: f.deployment,
+        model: f.model,
+        version: f.version,
+        route: f.route,
+        window_start: windowStart,
+        window_ms: windowMs,
+        rows,
+        requests: 1,
+        first_event_time: time,
+        last_event_time: time,
+        reasons: { [f.reason]: rows },
+      });
+      return;
+    }
+    cur.rows += rows;
+    cur.requests++;
+    cur.first_event_time = Math.min(cur.first_event_time, time);
+    cur.last_event_time = Math.max(cur.last_event_time, time);
+    cur.reasons[f.reason] = (cur.reasons[f.reason] ?? 0) + rows;
   }
 
   /** Whether enough has piled up that a checkpoint should not wait for its timer. */
@@ -291,6 +327,7 @@ export class LogState {
       failure ??= e;
     };
     const written = await this.writeRecords(dropped, fail);
+    await this.writeFailures(dropped).catch(fail);
     const now = Date.now();
     if (all || now - this.lastWindows >= this.options.profileMs || this.windows.size >= SOFT_WINDOWS) {
       await this.writeWindows(dropped).catch(fail);
@@ -327,6 +364,24 @@ export class LogState {
       this.records = rest.slice(0, keep);
       fail(e);
       return done;
+    }
+  }
+
+  /** Appends the failure counts; kept for the next checkpoint when the write fails (a few times). */
+  private async writeFailures(dropped: Map<string, number>): Promise<void> {
+    if (this.failures.size === 0) return;
+    const rows = [...this.failures.values()];
+    try {
+      await insertFailures(this.store.db, rows, Date.now());
+      this.failures = new Map();
+      this.failureAttempts = 0;
+    } catch (e) {
+      if (++this.failureAttempts >= MAX_ATTEMPTS) {
+        for (const r of rows) countDrop(dropped, r.deployment, 'error', r.rows);
+        this.failures = new Map();
+        this.failureAttempts = 0;
+      }
+      throw e;
     }
   }
 

@@ -108,6 +108,8 @@ export async function serve<P extends Parsed>(
   const gauge = m.metrics.inFlightOf(name);
   gauge.inc();
   let route: RouteName = 'primary';
+  // Set once a version was chosen and the body parsed: a failure after that is the version's.
+  let attempt: { version: number; rows: number; time: number } | null = null;
   try {
     // Generated ids are UUIDv7 (time-ordered): the prediction log's request-id index then grows at its
     // end instead of at random pages, which kept record inserts 2.7× cheaper over 500k rows.
@@ -130,6 +132,7 @@ export async function serve<P extends Parsed>(
     // A sticky field in the records (e.g. customer_id) may be an entity id rather than a feature.
     const extra = sticky && 'field' in sticky ? [sticky.field] : NO_EXTRA;
     const parsed = parse(loaded.io, extra);
+    attempt = { version: loaded.version, rows: parsed.rows, time };
     const rm = m.routeMetrics(d, loaded, route);
     const res = await loaded.model.infer(parsed.feeds, timeoutOf(req, d));
     const totalUs = (performance.now() - arrived) * 1000;
@@ -162,12 +165,35 @@ export async function serve<P extends Parsed>(
     }
     return { deployment: d, loaded, route, parsed, outputs: res.outputs, requestId };
   } catch (e) {
-    m.metrics.error(name, reasonOf(e), route);
+    const reason = reasonOf(e);
+    m.metrics.error(name, reason, route);
+    if (attempt && m.log && SERVER_FAULTS.has(reason)) {
+      m.log.recordFailure(
+        {
+          deployment: d.name,
+          model: d.spec.model,
+          version: attempt.version,
+          route,
+          eventTime: attempt.time,
+          rows: attempt.rows,
+          reason,
+        },
+        d.spec.log,
+      );
+    }
     throw e;
   } finally {
     gauge.dec();
   }
 }
+
+/** Failures that count against the version that answered (canary analysis' error rate); not the caller's. */
+const SERVER_FAULTS: ReadonlySet<ErrorReason> = new Set([
+  'model_error',
+  'timeout',
+  'queue_full',
+  'unavailable',
+]);
 
 /** A client may shorten the deployment's timeout for one request (x-keel-timeout-ms), never lengthen it. */
 function timeoutOf(req: FastifyRequest, d: LiveDeployment): { timeoutMs?: number } {

@@ -5,8 +5,10 @@ import { registerRunArtifacts } from './artifacts.js';
 import { registerAudit } from './audit.js';
 import { registerDatasetRoutes } from './datasets.js';
 import { registerExperiments } from './experiments.js';
+import { registerGateRoutes } from './gates.js';
 import { registerModelRoutes } from './models.js';
 import { registerMonitorRoutes } from './monitors.js';
+import { registerPipelineRoutes } from './pipelines.js';
 import { registerRuns } from './runs.js';
 import { registerTokens } from './tokens.js';
 
@@ -19,6 +21,8 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: Context): void {
   registerAudit(app, ctx);
   registerDatasetRoutes(app, ctx);
   registerModelRoutes(app, ctx);
+  registerGateRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
   registerMonitorRoutes(app, ctx);
+  registerPipelineRoutes(app, ctx);
 }
