@@ -61,7 +61,12 @@ pipelines:
         params: [scale]
 `;
 
-async function runToEnd(env: Env, keel: Keel, name: string, opts: Parameters<Keel['pipelines']['run']>[1] = {}) {
+async function runToEnd(
+  env: Env,
+  keel: Keel,
+  name: string,
+  opts: Parameters<Keel['pipelines']['run']>[1] = {},
+) {
   const worker = pipelineWorker(env.ctx, env.app, { pollMs: 20 });
   worker.start();
   try {
@@ -144,7 +149,9 @@ describe.each(DIALECTS)('pipelines: runs, step cache, failures (%s)', (dialect) 
       .where('object_type', '=', 'pipeline_run')
       .execute();
     expect(audit.filter((a) => a.action === 'pipeline.run')).toHaveLength(5);
-    expect(audit.filter((a) => a.action === 'pipeline.run.finish' && a.actor === 'pipeline:sums')).toHaveLength(5);
+    expect(
+      audit.filter((a) => a.action === 'pipeline.run.finish' && a.actor === 'pipeline:sums'),
+    ).toHaveLength(5);
   });
 
   it('fails a run at the failing step: its log is kept and nothing downstream runs', async () => {
@@ -152,10 +159,10 @@ describe.each(DIALECTS)('pipelines: runs, step cache, failures (%s)', (dialect) 
     ws = workspace({ 'data/raw.csv': 'a,b\n1,2\n' });
     fs.writeFileSync(
       path.join(ws, 'keel.yaml'),
-      PIPELINE(ws).replace("cat out/scaled.txt && test", "echo about to fail && exit 3 && test").replace(
-        '      scale:\n        cmd:',
-        '      scale:\n        retries: 1\n        cmd:',
-      ).replace(`- ${counter(ws, 'scale')}`, `- ${counter(ws, 'scale')}\n          - exit 7`),
+      PIPELINE(ws)
+        .replace('cat out/scaled.txt && test', 'echo about to fail && exit 3 && test')
+        .replace('      scale:\n        cmd:', '      scale:\n        retries: 1\n        cmd:')
+        .replace(`- ${counter(ws, 'scale')}`, `- ${counter(ws, 'scale')}\n          - exit 7`),
     );
     const keel = inProcessKeel(env.app);
     await applyPipelineFile(keel, path.join(ws, 'keel.yaml'));
@@ -182,10 +189,18 @@ describe.each(DIALECTS)('pipelines: runs, step cache, failures (%s)', (dialect) 
     const keel = inProcessKeel(env.app);
     const cyclic = `pipelines:\n  p:\n    steps:\n      a:\n        cmd: cp y x\n        deps: [y]\n        outs: [x]\n      b:\n        cmd: cp x y\n        deps: [x]\n        outs: [y]\n`;
     fs.writeFileSync(path.join(ws, 'keel.yaml'), cyclic);
-    await expect(applyPipelineFile(keel, path.join(ws, 'keel.yaml'))).rejects.toThrow(/cycle.*a → b → a|b → a → b/);
-    fs.writeFileSync(path.join(ws, 'keel.yaml'), 'pipelines:\n  p:\n    steps:\n      a:\n        uses: nope\n');
+    await expect(applyPipelineFile(keel, path.join(ws, 'keel.yaml'))).rejects.toThrow(
+      /cycle.*a → b → a|b → a → b/,
+    );
+    fs.writeFileSync(
+      path.join(ws, 'keel.yaml'),
+      'pipelines:\n  p:\n    steps:\n      a:\n        uses: nope\n',
+    );
     await expect(applyPipelineFile(keel, path.join(ws, 'keel.yaml'))).rejects.toThrow(/nope/);
-    fs.writeFileSync(path.join(ws, 'keel.yaml'), 'pipelines:\n  p:\n    steps:\n      a:\n        cmd: cat missing.csv\n        deps: [missing.csv]\n');
+    fs.writeFileSync(
+      path.join(ws, 'keel.yaml'),
+      'pipelines:\n  p:\n    steps:\n      a:\n        cmd: cat missing.csv\n        deps: [missing.csv]\n',
+    );
     await expect(applyPipelineFile(keel, path.join(ws, 'keel.yaml'))).rejects.toThrow(/missing\.csv/);
     expect(await keel.pipelines.list()).toEqual([]);
 
@@ -196,7 +211,10 @@ describe.each(DIALECTS)('pipelines: runs, step cache, failures (%s)', (dialect) 
     await expect(keel.pipelines.run('nope')).rejects.toThrow(/nope/);
     // A manifest naming a blob that was never uploaded is refused.
     await expect(
-      keel.pipelines.apply({ source: PIPELINE(ws), workspace: { 'data/raw.csv': { sha256: 'a'.repeat(64), size: 3 } } }),
+      keel.pipelines.apply({
+        source: PIPELINE(ws),
+        workspace: { 'data/raw.csv': { sha256: 'a'.repeat(64), size: 3 } },
+      }),
     ).rejects.toThrow(/has not been uploaded/);
     expect(await keel.pipelines.runs()).toEqual([]);
   });
