@@ -126,13 +126,12 @@ async function referenceTraffic(server, rnd) {
   throw new Error('the reference traffic never reached the prediction log');
 }
 
-/** Evaluation runs of the monitor that overlapped [from, to): count and their durations (ms). */
-async function runsDuring(server, from, to) {
-  const { runs } = await get(`${server.url}/api/v1/monitors/monitored/runs?limit=100`);
-  const overlapping = runs.filter((r) => r.startedAt < to && (r.finishedAt ?? to) > from);
-  const failed = overlapping.filter((r) => r.status !== 'succeeded' && r.status !== 'running');
+/** The monitor's evaluation runs (start, end in ms), failing if any failed. */
+async function evaluationRuns(server) {
+  const { runs } = await get(`${server.url}/api/v1/monitors/monitored/runs?limit=1000`);
+  const failed = runs.filter((r) => r.status === 'failed');
   if (failed.length > 0) throw new Error(`monitor runs failed: ${failed.map((r) => r.error).join('; ')}`);
-  return overlapping.map((r) => (r.finishedAt ?? to) - r.startedAt);
+  return runs.map((r) => ({ start: r.startedAt, end: r.finishedAt ?? Date.now() }));
 }
 
 const range = (xs, digits = 0) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
@@ -165,37 +164,37 @@ export async function benchMonitoringServing() {
     const urlOf = (d) => `${server.url}/v2/models/${d}/infer`;
     const settings = ['nolog', 'logged', 'monitored'];
     for (const d of settings) await load(urlOf(d), bodies, 3); // warm-up: JIT, connections, batch sizes
-    // The monitor's first ticks evaluate the reference traffic and the warm-up: let them pass.
-    await sleep(SCHEDULER_TICK_MS + 2000);
+    // A monitored load's last window closes LOG_WINDOW_S after it at most, then waits for a tick:
+    // the next load starts after that evaluation (the first ticks also evaluate the warm-up).
+    const settle = () => sleep(LOG_WINDOW_S * 1000 + SCHEDULER_TICK_MS + 2000);
+    await settle();
 
     const results = Object.fromEntries(settings.map((d) => [d, []]));
-    const evaluations = [];
+    const loads = [];
     for (let round = 0; round < ROUNDS; round++) {
       const order = settings.map((_, i) => settings[(i + round) % settings.length]);
       for (const d of order) {
         const from = Date.now();
         const r = await load(urlOf(d), bodies);
-        const to = Date.now();
+        loads.push({ d, from, to: Date.now() });
         if (r.failed > 0) throw new Error(`${d}: ${r.failed} failed requests`);
         results[d].push(r);
-        if (d === 'monitored') {
-          // Its last window closes LOG_WINDOW_S after the load at most, then waits for a tick.
-          await sleep(LOG_WINDOW_S * 1000 + SCHEDULER_TICK_MS + 2000);
-          evaluations.push(await runsDuring(server, from, to));
-        }
-        console.log(
-          `  round ${round + 1}, ${d}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms` +
-            (d === 'monitored' ? `, ${evaluations.at(-1).length} evaluation runs during the load` : ''),
-        );
+        console.log(`  round ${round + 1}, ${d}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms`);
+        if (d === 'monitored') await settle();
       }
     }
+    // Which evaluations overlapped which load: all of them should fall on the monitored ones.
+    const runs = await evaluationRuns(server);
+    const during = (l) => runs.filter((e) => e.start < l.to && e.end > l.from);
+    const evaluations = loads.filter((l) => l.d === 'monitored').map(during);
+    const strays = loads.filter((l) => l.d !== 'monitored').reduce((n, l) => n + during(l).length, 0);
 
     const rps = Object.fromEntries(settings.map((d) => [d, results[d].map((r) => r.rps)]));
     const p99 = Object.fromEntries(settings.map((d) => [d, results[d].map((r) => r.p99)]));
     // Drop per round (each round's three loads ran minutes apart at most), then the median.
     const drops = rps.monitored.map((m, i) => (1 - m / rps.nolog[i]) * 100);
     const monitorShare = rps.monitored.map((m, i) => (1 - m / rps.logged[i]) * 100);
-    const evalMs = evaluations.flat();
+    const evalMs = evaluations.flat().map((e) => e.end - e.start);
     for (const d of settings)
       console.log(
         `  ${d}: median ${median(rps[d]).toFixed(0)} req/s (rounds ${range(rps[d])}), ` +
@@ -204,7 +203,8 @@ export async function benchMonitoringServing() {
     console.log(
       `  evaluation runs during the monitored loads: ${evaluations.map((e) => e.length).join(', ')} ` +
         `(${SECONDS} s loads, one tick per ${SCHEDULER_TICK_MS / 1000} s)` +
-        (evalMs.length ? `, each ${range(evalMs)} ms (median ${median(evalMs).toFixed(0)} ms)` : ''),
+        (evalMs.length ? `, each ${range(evalMs)} ms (median ${median(evalMs).toFixed(0)} ms)` : '') +
+        `; during the other loads: ${strays}`,
     );
     console.log(
       `  throughput drop, log + monitor vs log off: median ${median(drops).toFixed(1)} % (rounds ${range(drops, 1)}); ` +

@@ -46,6 +46,16 @@ export function buildProgram(): Command {
     .option('--insecure', 'allow listening on a non-loopback address without API tokens', false)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'info')
     .option('--body-limit-mb <mb>', 'largest JSON request body', '16')
+    .option(
+      '--schedule-interval <ms>',
+      'how often monitors, pipeline triggers and rollouts look for new events',
+      '10000',
+    )
+    .option(
+      '--workers <n>',
+      'pipeline steps run at once in this process (0: leave them to `keel worker`)',
+      '2',
+    )
     .action(lazy(() => import('./commands/server.js')));
 
   const exps = program.command('experiments').alias('exp').description('experiments');
@@ -313,6 +323,36 @@ export function buildProgram(): Command {
     .addOption(json())
     .action(deployCmd('setPrimary'));
   deploy.command('rm <name>').description('delete a deployment').action(deployCmd('rm'));
+
+  const jobsCmd = (name: string) => lazyExport(() => import('./commands/jobs.js'), name);
+  const jobs = program
+    .command('jobs')
+    .description('the durable job queue: queued, running, succeeded and dead jobs');
+  jobs
+    .command('ls')
+    .description('jobs, newest first')
+    .addOption(
+      new Option('--status <status>', 'only jobs in this state').choices([
+        'queued',
+        'running',
+        'succeeded',
+        'dead',
+      ]),
+    )
+    .option('--kind <kind>', 'only jobs of this kind')
+    .option('--limit <n>', 'most jobs to show (default 50, at most 1000)')
+    .addOption(json())
+    .action(jobsCmd('ls'));
+  jobs
+    .command('show <id>')
+    .description('a job: payload, attempts, errors, lease and timings')
+    .addOption(json())
+    .action(jobsCmd('show'));
+  jobs
+    .command('retry <id>')
+    .description('run a dead job again with a fresh round of attempts')
+    .addOption(json())
+    .action(jobsCmd('retry'));
 
   const pipeline = program
     .command('pipeline')

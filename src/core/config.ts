@@ -37,6 +37,10 @@ export interface ServerConfig extends StorageConfig {
   logLevel: string;
   /** Largest accepted request body for JSON routes, in bytes. */
   bodyLimit: number;
+  /** How often monitors, pipeline triggers and rollouts look for new events (ms). */
+  scheduleIntervalMs: number;
+  /** Pipeline steps this process runs at once (0: none; `keel worker` runs them elsewhere). */
+  workers: number;
 }
 
 const EnvSchema = z.object({
@@ -134,6 +138,8 @@ const ServerFlagsSchema = z.object({
   insecure: z.boolean().default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   bodyLimitMb: z.coerce.number().positive().default(16),
+  scheduleInterval: z.coerce.number().int().min(100).default(10_000),
+  workers: z.coerce.number().int().min(0).default(2),
 });
 
 /** Full server config from CLI flags and the environment. */
@@ -151,5 +157,7 @@ export function serverConfigFrom(flags: Record<string, unknown>, env: Env): Serv
     insecure: f.insecure,
     logLevel: f.logLevel,
     bodyLimit: Math.round(f.bodyLimitMb * 1024 * 1024),
+    scheduleIntervalMs: f.scheduleInterval,
+    workers: f.workers,
   };
 }

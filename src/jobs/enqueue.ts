@@ -62,11 +62,9 @@ function toRow(o: EnqueueOptions, now: number, at: string): Row {
   }
   if (payload === undefined)
     throw invalidParam(`${f('payload')} is not JSON-serialisable (${typeof o.payload})`, f('payload'));
-  if (payload.length > MAX_PAYLOAD)
-    throw invalidParam(
-      `${f('payload')} is ${payload.length} bytes serialised, over the 1 MiB limit`,
-      f('payload'),
-    );
+  const bytes = Buffer.byteLength(payload);
+  if (bytes > MAX_PAYLOAD)
+    throw invalidParam(`${f('payload')} is ${bytes} bytes serialised, over the 1 MiB limit`, f('payload'));
   const runAt = o.runAt instanceof Date ? o.runAt.getTime() : (o.runAt ?? now);
   if (typeof runAt !== 'number' || !Number.isFinite(runAt))
     throw invalidParam(
@@ -80,7 +78,6 @@ function toRow(o: EnqueueOptions, now: number, at: string): Row {
     (typeof o.dedupeKey !== 'string' || o.dedupeKey.length === 0 || o.dedupeKey.length > 500)
   )
     throw invalidParam(`${f('dedupeKey')} must be a string of 1–500 characters`, f('dedupeKey'));
-  // Wall-clock time, as leases use: run times are compared by workers on any machine.
   return {
     kind: o.kind,
     payload,
@@ -168,6 +165,7 @@ async function insertRows(db: Db, rows: Row[]): Promise<number[]> {
  * the caller's open transaction, so recording a change and queueing its follow-up commit together.
  */
 export async function enqueue(db: Db, opts: EnqueueOptions): Promise<number> {
+  // Wall-clock time, as leases use: run times are compared by workers on any machine.
   const [id] = await write(db, [toRow(opts, Date.now(), '')]);
   return id!;
 }

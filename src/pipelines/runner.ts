@@ -4,11 +4,14 @@
  * runs the built-in or the command, recording it as a tracked run (child of the pipeline run's)
  * with its log. The run advances in the job's completion transaction (progress.ts).
  */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { Context } from '../context.js';
 import { getJob, type JobHandler, LEASE_EXPIRED, NonRetryableError } from '../jobs/index.js';
 import type { Keel } from '../sdk/index.js';
 import type { Db } from '../store/db.js';
-import { type Manifest, stepCacheKey, stepDefinition, stepInputs } from './cache/index.js';
+import { type Manifest, materialise, stepCacheKey, stepDefinition, stepInputs } from './cache/index.js';
 import { type StepSuccess, stepFailed, stepSucceeded } from './progress.js';
 import type { PipelineSpec } from './spec/index.js';
 import { runCommand } from './steps/command.js';
@@ -160,78 +163,89 @@ async function attempt(
   const withArgs = builtin && 'uses' in definition ? builtin.parse(definition.with, { resolved: true }) : {};
   const cmd = 'cmd' in definition ? definition.cmd : [];
   const trackedRunId = await ensureStepRun(ctx, keel, run, name);
-  const base = {
-    ctx,
-    keel,
-    pipeline: run.pipeline,
-    runId: run.id,
-    step: name,
-    with: withArgs,
-    params: run.params,
-    trackedRunId,
-    log: (l: string) => log.line(l),
-    signal,
-  };
-  const fingerprint = builtin?.fingerprint ? await builtin.fingerprint(base) : '';
-  const key =
-    step.cache && fingerprint !== false
-      ? stepCacheKey({
-          pipeline: run.pipeline,
-          step: name,
-          definition,
-          params: declared,
-          inputs,
-          upstream: Object.fromEntries(
-            Object.entries(up.outputs).filter(([s]) => dependsOn(run.spec, name, s)),
-          ),
-          ...(fingerprint ? { fingerprint } : {}),
-        })
-      : null;
-  if (key && !run.force) {
-    const hit = await ctx.store.db
-      .selectFrom('pipeline_step_cache')
-      .selectAll()
-      .where('key', '=', key)
-      .executeTakeFirst();
-    if (hit) {
-      log.line(`cache hit: outputs of run ${hit.run_id} reused (key ${key.slice(0, 12)})`);
-      await keel.runs.update(trackedRunId, { status: 'FINISHED', endTime: ctx.clock.now() });
-      return {
-        outputs: JSON.parse(hit.outputs),
-        files: JSON.parse(hit.files),
-        metrics: JSON.parse(hit.metrics),
-        cacheKey: key,
-        cached: true,
-        logSha256: await log.store(ctx.blobs),
-        trackedRunId,
-      };
-    }
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'keel-step-'));
+  try {
+    if (builtin) await materialise(ctx.blobs, inputs, workDir);
+    return await execute();
+  } finally {
+    await fs.rm(workDir, { recursive: true, force: true });
   }
-  log.line(builtin ? `running built-in ${builtin.name}` : `running ${cmd.length} command(s)`);
-  let result: { outputs: StepOutputs; files: Manifest; metrics: Record<string, number> };
-  if (builtin) {
-    const r = await builtin.run(base);
-    result = { outputs: r.outputs, files: {}, metrics: r.metrics ?? {} };
-  } else {
-    const r = await runCommand({
-      blobs: ctx.blobs,
-      cmd,
-      inputs,
-      outs: step.outs,
-      metrics: step.metrics,
-      params: declared,
-      env: 'env' in definition ? (definition.env ?? {}) : {},
-      keelEnv: { KEEL_PIPELINE: run.pipeline, KEEL_PIPELINE_RUN: String(run.id), KEEL_STEP: name },
-      log,
+
+  async function execute(): Promise<StepAttempt> {
+    const base = {
+      ctx,
+      keel,
+      pipeline: run.pipeline,
+      runId: run.id,
+      step: name,
+      with: withArgs,
+      params: run.params,
+      trackedRunId,
+      workDir,
+      log: (l: string) => log.line(l),
       signal,
-    });
-    result = { outputs: {}, files: r.files, metrics: r.metrics };
+    };
+    const fingerprint = builtin?.fingerprint ? await builtin.fingerprint(base) : '';
+    const key =
+      step.cache && fingerprint !== false
+        ? stepCacheKey({
+            pipeline: run.pipeline,
+            step: name,
+            definition,
+            params: declared,
+            inputs,
+            upstream: Object.fromEntries(
+              Object.entries(up.outputs).filter(([s]) => dependsOn(run.spec, name, s)),
+            ),
+            ...(fingerprint ? { fingerprint } : {}),
+          })
+        : null;
+    if (key && !run.force) {
+      const hit = await ctx.store.db
+        .selectFrom('pipeline_step_cache')
+        .selectAll()
+        .where('key', '=', key)
+        .executeTakeFirst();
+      if (hit) {
+        log.line(`cache hit: outputs of run ${hit.run_id} reused (key ${key.slice(0, 12)})`);
+        await keel.runs.update(trackedRunId, { status: 'FINISHED', endTime: ctx.clock.now() });
+        return {
+          outputs: JSON.parse(hit.outputs),
+          files: JSON.parse(hit.files),
+          metrics: JSON.parse(hit.metrics),
+          cacheKey: key,
+          cached: true,
+          logSha256: await log.store(ctx.blobs),
+          trackedRunId,
+        };
+      }
+    }
+    log.line(builtin ? `running built-in ${builtin.name}` : `running ${cmd.length} command(s)`);
+    let result: { outputs: StepOutputs; files: Manifest; metrics: Record<string, number> };
+    if (builtin) {
+      const r = await builtin.run(base);
+      result = { outputs: r.outputs, files: {}, metrics: r.metrics ?? {} };
+    } else {
+      const r = await runCommand({
+        blobs: ctx.blobs,
+        cmd,
+        inputs,
+        outs: step.outs,
+        metrics: step.metrics,
+        params: declared,
+        env: 'env' in definition ? (definition.env ?? {}) : {},
+        keelEnv: { KEEL_PIPELINE: run.pipeline, KEEL_PIPELINE_RUN: String(run.id), KEEL_STEP: name },
+        log,
+        signal,
+      });
+      result = { outputs: {}, files: r.files, metrics: r.metrics };
+    }
+    if (Object.keys(result.metrics).length)
+      await keel.runs.logBatch(trackedRunId, { metrics: metricsBatch(result.metrics, ctx.clock.now()) });
+    await keel.runs.update(trackedRunId, { status: 'FINISHED', endTime: ctx.clock.now() });
+    log.line('done');
+    return { ...result, cacheKey: key, cached: false, logSha256: await log.store(ctx.blobs), trackedRunId };
   }
-  if (Object.keys(result.metrics).length)
-    await keel.runs.logBatch(trackedRunId, { metrics: metricsBatch(result.metrics, ctx.clock.now()) });
-  await keel.runs.update(trackedRunId, { status: 'FINISHED', endTime: ctx.clock.now() });
-  log.line('done');
-  return { ...result, cacheKey: key, cached: false, logSha256: await log.store(ctx.blobs), trackedRunId };
 }
 
 /** The trigger's context, as the run's `trigger_*` params carry it (`${trigger.x}` in a step). */

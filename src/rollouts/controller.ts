@@ -19,6 +19,7 @@ import { abandon, completePending, decide } from './transitions.js';
 import type { Evidence } from './types.js';
 
 const LEASE_MS = 5 * 60_000;
+const START_GRACE_MS = 60_000;
 
 export interface ControllerOptions {
   /** Lease owner id (default: random per controller). */
@@ -92,6 +93,8 @@ export class RolloutController {
     if (r?.row.status !== 'running') return 'busy';
     if (r.pending !== null) {
       const kind = r.pending.action;
+      // A start is applied by the request that made it; only one abandoned for a minute is finished here.
+      if (kind === 'start' && this.ctx.clock.now() - Number(r.row.updated_at) < START_GRACE_MS) return 'busy';
       await completePending(this.ctx, r, this.hooks);
       return outcomeOfAction(kind);
     }

@@ -157,7 +157,7 @@ export async function startRollout(
   }
   const r = (await findRollout(db, id))!;
   try {
-    await completePending(ctx, r, hooks);
+    await completePending(ctx, r, hooks, now, { rethrow: true });
   } catch (e) {
     // The canary could not be set (a model that does not load, a concurrent change): nothing stays.
     await db.deleteFrom('rollouts').where('id', '=', id).where('pending', 'is not', null).execute();

@@ -2,6 +2,7 @@
 import type { Selectable } from 'kysely';
 import type { Context } from '../context.js';
 import { invalidParam, notFound } from '../core/errors.js';
+import { requireDeployment } from '../serving/deployments/store.js';
 import type { Db } from '../store/db.js';
 import type { RolloutDecisionsTable, RolloutsTable } from '../store/tables/rollouts.js';
 import type { LogCursor, StepStats } from './log.js';
@@ -176,6 +177,8 @@ export async function listRollouts(
   let q = ctx.store.db.selectFrom('rollouts').selectAll().where('deployment', '=', deployment);
   if (opts.status !== undefined) q = q.where('status', '=', opts.status);
   const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+  // Rollouts outlive a deleted deployment as history; a name that never had either is unknown.
+  if (rows.length === 0) await requireDeployment(ctx.store.db, deployment);
   return rows.map((r) => toRollout(toRecord(r)));
 }
 

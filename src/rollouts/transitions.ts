@@ -180,7 +180,7 @@ async function record(ctx: Context, r: RolloutRecord, o: Outcome, now: number): 
           action: `rollout.${o.kind}`,
           objectType: 'rollout',
           objectId: String(r.row.id),
-          before: { status: r.row.status, step: Number(r.row.step) },
+          ...(o.kind === 'started' ? {} : { before: { status: r.row.status, step: Number(r.row.step) } }),
           after: {
             deployment: r.row.deployment,
             model: r.row.model,
@@ -203,15 +203,17 @@ async function record(ctx: Context, r: RolloutRecord, o: Outcome, now: number): 
 
 /**
  * Applies and records the rollout's pending action. Returns false when someone else recorded it
- * first. A deployment that no longer matches the rollout turns the action into an abort that
- * leaves its routes alone; other failures (the database, a model that cannot load) propagate and
- * the action stays pending for the next attempt.
+ * first. A deployment that no longer matches the rollout, or refuses the change (a version that
+ * no longer loads), turns the action into an abort that leaves its routes alone — unless
+ * `rethrow`, for a caller that undoes the action itself; other failures (the database) propagate
+ * and the action stays pending for the next attempt.
  */
 export async function completePending(
   ctx: Context,
   r: RolloutRecord,
   hooks: DeploymentHooks,
   now: number = ctx.clock.now(),
+  opts: { rethrow?: boolean } = {},
 ): Promise<boolean> {
   const p = r.pending;
   if (p === null) return false;
@@ -220,7 +222,7 @@ export async function completePending(
     at = await applyEffect(ctx, r, p, hooks);
   } catch (e) {
     const why = e instanceof Interfered ? e.message : isKeelError(e) && e.status < 500 ? e.message : null;
-    if (why === null || p.action === 'abort') throw e;
+    if (why === null || p.action === 'abort' || opts.rethrow) throw e;
     return abortFor(ctx, r, `the deployment changed outside the rollout: ${why}`, now);
   }
   return record(ctx, r, outcomeOf(r, p, at, now), now);

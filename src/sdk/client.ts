@@ -7,6 +7,7 @@ import { Deployments } from './deployments.js';
 import { KeelApiError } from './errors.js';
 import { Experiments } from './experiments.js';
 import { Gates } from './gates.js';
+import { Jobs } from './jobs.js';
 import { Models } from './models.js';
 import { Monitors } from './monitors.js';
 import { Pipelines } from './pipelines.js';
@@ -45,6 +46,8 @@ export class Keel {
   readonly monitors: Monitors;
   /** Validation gates: a candidate version vs the champion on held-out data. */
   readonly gates: Gates;
+  /** The durable job queue (pipeline steps): list, inspect, retry dead jobs. */
+  readonly jobs: Jobs;
   /** Pipelines (keel.yaml): apply, run, follow runs and step logs. */
   readonly pipelines: Pipelines;
   readonly transport: Transport;
@@ -64,6 +67,7 @@ export class Keel {
     this.alerts = new Alerts(api);
     this.monitors = new Monitors(api);
     this.gates = new Gates(api);
+    this.jobs = new Jobs(api);
     this.pipelines = new Pipelines(api);
     this.loggerDefaults = { flushIntervalMs: opts.flushIntervalMs, flushAt: opts.flushAt };
   }

@@ -22,7 +22,7 @@ export interface WorkerSettings {
 /** A worker for pipeline steps on this app's context (not started). */
 export function pipelineWorker(ctx: Context, app: FastifyInstance, s: WorkerSettings = {}): Worker {
   return new Worker(ctx, {
-    handlers: { [STEP_JOB]: stepHandler(ctx, (actor) => inProcessKeel(app, actor)) as never },
+    handlers: { [STEP_JOB]: stepHandler(ctx, (actor) => inProcessKeel(app, actor)) },
     concurrency: s.concurrency ?? 2,
     ...(s.leaseMs !== undefined ? { leaseMs: s.leaseMs } : {}),
     ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}),

@@ -44,6 +44,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       bodyLimit: config.bodyLimit,
       logRequests: false,
       serving: 'eager',
+      monitorIntervalMs: config.scheduleIntervalMs,
+      triggerIntervalMs: config.scheduleIntervalMs,
+      pipelineWorker: config.workers > 0 ? { concurrency: config.workers } : false,
     });
     const address = await app.listen({ host: config.host, port: config.port });
     logger.info(

@@ -247,13 +247,14 @@ describe.each(DIALECTS)('worker (%s)', (dialect) => {
   });
 
   it('a worker whose lease was taken over cannot complete the job; the new holder does, once', async () => {
-    const gate = deferred<string>();
+    const stalledGate = deferred<string>();
+    const rescuerGate = deferred<string>();
     const completions: string[] = [];
-    const handler = (who: string, work: () => Promise<string>): JobHandler<null, string> => ({
-      run: work,
+    const handler = (who: string, gate: Promise<string>): JobHandler<null, string> => ({
+      run: () => gate,
       async onComplete(trx, _job, result) {
         completions.push(`${who}:${result}`);
-        await enqueue(trx, { kind: 'after', payload: result, dedupeKey: null });
+        await enqueue(trx, { kind: 'after', payload: result });
       },
     });
     const id = await enqueue(db(), { kind: 'step' });
@@ -264,20 +265,26 @@ describe.each(DIALECTS)('worker (%s)', (dialect) => {
       leaseMs: 60_000,
       pollMs: 60_000,
       notify: false,
-      handlers: { step: handler('stalled', () => gate.promise) },
+      handlers: { step: handler('stalled', stalledGate.promise) },
     });
     await jobIn(env, id, 'running');
     // As if `stalled` had frozen past its lease: the lease lapses and another worker claims the job.
     await db().updateTable('jobs').set({ lease_until: 0 }).where('id', '=', id).execute();
-    start({ id: 'rescuer', handlers: { step: handler('rescuer', async () => 'fresh') } });
+    start({ id: 'rescuer', handlers: { step: handler('rescuer', rescuerGate.promise) } });
+    await waitFor('the rescuer to hold the job', async () => (await getJob(env.ctx, id)).attempts === 2);
+    // The stalled worker wakes up and finishes first, while the rescuer still runs the job.
+    stalledGate.resolve('stale');
+    await waitFor('the stalled worker to give up', async () => stalled.stats().lost === 1);
+    const mid = await getJob(env.ctx, id);
+    expect(mid).toMatchObject({ status: 'running', attempts: 2, result: null });
+    expect(mid.leaseOwner).toMatch(/^rescuer#/);
+    expect(completions).toEqual([]);
+    rescuerGate.resolve('fresh');
     const done = await jobIn(env, id, 'succeeded');
     expect(done).toMatchObject({ attempts: 2, result: 'fresh' });
     expect(done.errors.map((e) => e.error)).toEqual([LEASE_EXPIRED]);
-    gate.resolve('stale');
-    await waitFor('the stalled worker to give up', async () => stalled.stats().lost === 1);
     expect(completions).toEqual(['rescuer:fresh']);
     expect((await listJobs(env.ctx, { kind: 'after' })).map((j) => j.payload)).toEqual(['fresh']);
-    expect((await getJob(env.ctx, id)).result).toBe('fresh');
   });
 
   it('heartbeats keep a long attempt leased, and abort it when the lease is lost', async () => {

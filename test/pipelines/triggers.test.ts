@@ -67,6 +67,7 @@ describe.each(DIALECTS)('pipeline triggers (%s)', (dialect) => {
     env = await testApp(dialect);
     await applyYaml(
       env,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a pipeline reference, not a JS template
       'pipelines:\n  retrain:\n    params:\n      trigger_deployment: none\n    triggers:\n      - alert: { monitor: loans }\n    steps:\n      hello:\n        cmd: echo ${params.trigger_deployment}\n',
     );
     const s = new TriggerScheduler(env.ctx);

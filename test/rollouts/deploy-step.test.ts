@@ -58,6 +58,7 @@ describe.each(DIALECTS)('deploy step (%s)', (dialect: Dialect) => {
       step: 'deploy',
       with: deployStep.parse(args, { resolved: true }),
       params: {},
+      workDir: s.env.dir,
       trackedRunId: 'none',
       log: (l) => lines.push(l),
       signal: new AbortController().signal,
@@ -156,9 +157,10 @@ describe.each(DIALECTS)('deploy step (%s)', (dialect: Dialect) => {
         () => null,
         (e: unknown) => e,
       );
-      const rollouts = rolloutsOf(keel);
-      while ((await rollouts.list('waited', { status: 'running' })).length === 0)
+      // The canary serves once the start returned; the step is then waiting on the rollout.
+      while ((await s.keel.deployments.get('waited')).spec.canary === null)
         await new Promise((r) => setTimeout(r, 50));
+      expect(await rolloutsOf(keel).list('waited', { status: 'running' })).toHaveLength(1);
       for (let i = 0; i < 3; i++) {
         const r = await s.send('waited', { route: 'canary', weight: 100, at: T0 + i * 1000, x1: 3.5 });
         expect(r.status).toBe(500);

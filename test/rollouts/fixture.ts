@@ -77,6 +77,32 @@ export function failingOnnx(): Uint8Array {
   });
 }
 
+/** Like failingOnnx, but its index is always out of bounds: it fails the all-zero warm-up too. */
+export function unwarmableOnnx(): Uint8Array {
+  return model({
+    graph: {
+      name: 'unwarmable',
+      nodes: [
+        node('Slice', ['X', 'starts', 'ends', 'axes'], ['x1']),
+        node('Cast', ['x1'], ['i0'], { to: attr.int(7) }),
+        node('Add', ['i0', 'five'], ['idx']),
+        node('Gather', ['table', 'idx'], ['prob']),
+      ],
+      inputs: [valueInfo('X', 'float', ['N', 3])],
+      outputs: [valueInfo('prob', 'float', ['N', 1])],
+      initializers: [
+        tensor('starts', [1], [0n]),
+        tensor('ends', [1], [1n]),
+        tensor('axes', [1], [1n]),
+        tensor('five', [1], [5n]),
+        tensor('table', [3], [0.2, 0.5, 0.8]),
+      ],
+    },
+    opsets: opset,
+    metadata,
+  });
+}
+
 /** The baseline's probability for a row (what labels are drawn from). */
 export const truth = (x: number[]): number =>
   1 / (1 + Math.exp(-(W[0]! * x[0]! + W[1]! * x[1]! + W[2]! * x[2]! + B)));

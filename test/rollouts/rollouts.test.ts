@@ -18,6 +18,7 @@ import {
   shiftedOnnx,
   T0,
   truth,
+  unwarmableOnnx,
 } from './fixture.js';
 
 const SECOND = 1000;
@@ -38,6 +39,7 @@ describe.each(DIALECTS)('rollouts (%s)', (dialect: Dialect) => {
     v.shifted = await s.register(shiftedOnnx());
     v.opposite = await s.register(oppositeOnnx());
     v.failing = await s.register(failingOnnx());
+    v.unwarmable = await s.register(unwarmableOnnx());
   }, 120_000);
 
   afterAll(async () => s?.close());
@@ -337,10 +339,20 @@ describe.each(DIALECTS)('rollouts (%s)', (dialect: Dialect) => {
     await bad({ model: 99 }, 404, 'RESOURCE_DOES_NOT_EXIST');
     expect(await bad({ model: v.equal, polcy: {} }, 400, 'INVALID_PARAMETER_VALUE')).toMatch(/polcy/);
     expect((await s.call('POST', '/api/v1/deployments/nowhere/rollouts', { model: 1 })).status).toBe(404);
+    expect((await s.call('GET', '/api/v1/deployments/nowhere/rollouts')).status).toBe(404);
     const after = await s.keel.deployments.get('strict');
     expect(after.revision).toBe(before.revision);
     expect(after.spec.canary).toBeNull();
     expect(await s.rollouts.list('strict')).toEqual([]);
+    expect((await auditOf('rollout')).length).toBe(auditBefore);
+
+    // A candidate that cannot load and warm up is refused before it takes any traffic.
+    expect((await s.send('strict', { route: 'primary', weight: 0, at: T0 })).status).toBe(200);
+    expect(await bad({ model: v.unwarmable }, 400, 'INVALID_PARAMETER_VALUE', 'model')).toMatch(
+      /cannot load or warm up/,
+    );
+    expect(await s.rollouts.list('strict')).toEqual([]);
+    expect((await s.keel.deployments.get('strict')).spec.canary).toBeNull();
     expect((await auditOf('rollout')).length).toBe(auditBefore);
 
     const r = await s.rollouts.start('strict', { model: v.equal!, policy: { steps: [10, 100] } });

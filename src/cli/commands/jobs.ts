@@ -1,21 +1,18 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import type { Context } from '../../context.js';
 import { invalidParam } from '../../core/errors.js';
-import type { JobHandlers, WorkerOptions } from '../../jobs/index.js';
 import { JOB_STATUSES, type JobInfo, type JobStatus } from '../../jobs/types.js';
-import { Api } from '../../sdk/api.js';
 import type { Keel } from '../../sdk/index.js';
-import { Jobs } from '../../sdk/jobs.js';
+import type { Jobs } from '../../sdk/jobs.js';
 import { withKeel } from '../connect.js';
 import { fmtTime, printJson, printTable } from '../output.js';
 
-/** `keel jobs ls|show|retry` (the durable job queue) and `keel worker` (runs its jobs). */
+/** `keel jobs ls|show|retry`: the durable job queue (`keel worker` runs its jobs). */
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 
 // Over the client's own transport, so it works before and after `keel.jobs` is part of the client.
-const jobsOf = (keel: Keel): Jobs => new Jobs(new Api(keel.transport));
+const jobsOf = (keel: Keel): Jobs => keel.jobs;
 
 const colour = (s: JobStatus): string =>
   s === 'succeeded' ? pc.green(s) : s === 'dead' ? pc.red(s) : s === 'running' ? pc.cyan(s) : pc.yellow(s);
@@ -32,7 +29,14 @@ function jobId(id: string): number {
   return Number(id);
 }
 
-const duration = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
+const duration = (ms: number): string =>
+  ms < 1000
+    ? `${ms} ms`
+    : ms < 60_000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : ms < 3_600_000
+        ? `${+(ms / 60_000).toFixed(1)} min`
+        : `${+(ms / 3_600_000).toFixed(1)} h`;
 
 /** What a job is doing or did, in a few words: when it runs next, how long it took. */
 function when(j: JobInfo): string {
@@ -116,77 +120,4 @@ export async function retry(id: string, opts: { json?: boolean }, cmd: Command):
     if (opts.json || cmd.optsWithGlobals<{ json?: boolean }>().json) return printJson(j);
     out(`job ${j.id} (${j.kind}) queued again, due now`);
   });
-}
-
-/**
- * The job kinds a worker process runs: each domain's handlers, composed here at the edge
- * (the queue itself sits below the domains and cannot import them).
- */
-async function jobHandlers(_ctx: Context): Promise<JobHandlers> {
-  return {};
-}
-
-export interface WorkerFlags {
-  concurrency?: string;
-  leaseMs?: string;
-  pollMs?: string;
-  id?: string;
-  logLevel?: string;
-}
-
-/**
- * `keel worker`: runs queued jobs against the data dir or KEEL_DATABASE_URL until SIGINT/SIGTERM,
- * then stops claiming, lets running jobs finish (up to 30 s) and hands the rest back.
- */
-export async function worker(opts: WorkerFlags, cmd: Command): Promise<void> {
-  const concurrency = whole(opts.concurrency, '--concurrency');
-  const leaseMs = whole(opts.leaseMs, '--lease-ms');
-  const pollMs = whole(opts.pollMs, '--poll-ms');
-  const [{ openContext, closeContext }, { storageConfigFrom }, { createLogger }, { Worker }] =
-    await Promise.all([
-      import('../../context.js'),
-      import('../../core/config.js'),
-      import('../../core/logger.js'),
-      import('../../jobs/index.js'),
-    ]);
-  const g = cmd.optsWithGlobals<{ dataDir?: string }>();
-  const config = storageConfigFrom({ dataDir: g.dataDir }, process.env);
-  const logger = createLogger(opts.logLevel ?? 'info');
-  const ctx = await openContext(config, { logger });
-  const handlers = await jobHandlers(ctx);
-  const options: WorkerOptions = {
-    handlers,
-    graceMs: 30_000,
-    ...(concurrency !== undefined ? { concurrency } : {}),
-    ...(leaseMs !== undefined ? { leaseMs } : {}),
-    ...(pollMs !== undefined ? { pollMs } : {}),
-    ...(opts.id !== undefined ? { id: opts.id } : {}),
-  };
-  let w: InstanceType<typeof Worker>;
-  try {
-    w = new Worker(ctx, options);
-  } catch (e) {
-    await closeContext(ctx);
-    throw e;
-  }
-  w.start();
-  const kinds = Object.keys(handlers);
-  process.stderr.write(
-    `keel worker ${w.id} running ${kinds.length ? kinds.join(', ') : 'no job kinds'} on ${ctx.store.adapter.dialect} (${config.dataDir})\n`,
-  );
-  // The worker's timers do not hold the process open; this does, until a signal.
-  const alive = setInterval(() => {}, 1 << 30);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.stderr.write('keel worker: stopping (finishing running jobs)…\n');
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await w.stop();
-  clearInterval(alive);
-  const s = w.stats();
-  process.stderr.write(`keel worker: stopped (${s.succeeded} succeeded, ${s.failed} failed attempts)\n`);
-  await closeContext(ctx);
 }

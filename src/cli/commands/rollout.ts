@@ -132,10 +132,18 @@ export async function start(
   cmd: Command,
 ): Promise<void> {
   const policy = policyFrom(opts);
-  await withKeel(cmd, async ({ keel }) => {
+  await withKeel(cmd, async ({ keel, mode }) => {
+    // The controller runs in `keel server`: on a bare data dir nothing would ever end the wait.
+    if (opts.wait && mode === 'local')
+      throw invalidParam(
+        '--wait needs a running keel server (--url or KEEL_URL) to move the rollout on',
+        '--wait',
+      );
     const rollouts = rolloutsOf(keel);
     let r = await rollouts.start(deployment, { model, policy, ...(opts.key ? { key: opts.key } : {}) });
     if (!opts.json) out(summary(r).join('\n'));
+    if (!opts.json && mode === 'local')
+      out(pc.dim('  (local data dir: the rollout moves on while `keel server` runs on it)'));
     if (opts.wait) {
       r = await rollouts.wait(deployment, r.id);
       if (!opts.json) out(detail(r).join('\n'));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { invalidParam, notFound } from '../../core/errors.js';
 import { hashFiles } from '../../data/hashing/index.js';
 import { dirKey, isWithin, normaliseWorkspacePath, stripSlash } from '../spec/paths.js';
-import { byCodeUnit, type DirDigest, dirDigest, type Manifest, type ManifestEntry } from './manifest.js';
+import { byCodeUnit, type DirDigest, digestSorted, type Manifest, type ManifestEntry } from './manifest.js';
 import { type FileState, StateDb } from './state.js';
 import { type FoundFile, walkFiles } from './walk.js';
 
@@ -39,8 +39,10 @@ export interface WorkspaceHash {
  */
 const RACY_NS = 2_000_000_000n;
 
-const sameStamp = (s: FileState | undefined, f: FoundFile): boolean =>
-  s !== undefined && s.size === f.size && s.mtimeNs === String(f.mtimeNs) && s.inode === String(f.inode);
+/** A state row (`[path, size, mtime ns, inode, sha256]`) that still describes the file. */
+type Known = readonly [string, number, string, string, string];
+const sameStamp = (k: Known | undefined, f: FoundFile): boolean =>
+  k !== undefined && k[1] === f.size && k[2] === String(f.mtimeNs) && k[3] === String(f.inode);
 
 /**
  * Hashes workspace paths (files or directories, relative to `root`) into a manifest of their files
@@ -84,7 +86,7 @@ export async function hashWorkspace(
   const state = StateDb.open(opts.statePath);
   try {
     // One range scan per directory, one lookup per single file.
-    let known = new Map<string, FileState>();
+    let known = new Map<string, Known>();
     for (const d of dirs) {
       const m = state.within(path.join(base, stripSlash(d)));
       if (known.size === 0) known = m;
@@ -93,12 +95,12 @@ export async function hashWorkspace(
     const inDirs = [...known.keys()];
     for (const f of singles) {
       const s = state.get(f.abs);
-      if (s) known.set(f.abs, s);
+      if (s) known.set(f.abs, [f.abs, ...s]);
     }
     const found = [...files.values()].sort((a, b) => byCodeUnit(a.rel, b.rel));
     const sums: (ManifestEntry | undefined)[] = found.map((f) => {
-      const s = known.get(f.abs);
-      return sameStamp(s, f) ? { sha256: s!.sha256, size: f.size } : undefined;
+      const k = known.get(f.abs);
+      return sameStamp(k, f) ? { sha256: k![4], size: f.size } : undefined;
     });
     const pending = found.filter((_, i) => sums[i] === undefined);
     const remember: [string, FileState][] = [];
@@ -111,10 +113,7 @@ export async function hashWorkspace(
         const h = hashes.get(f.abs)!;
         // A file that changed size while read, or is too young to trust its stamp, is not remembered.
         if (h.size === f.size && f.mtimeNs < started - RACY_NS)
-          remember.push([
-            f.abs,
-            { size: f.size, mtimeNs: String(f.mtimeNs), inode: String(f.inode), sha256: h.sha256 },
-          ]);
+          remember.push([f.abs, [f.size, String(f.mtimeNs), String(f.inode), h.sha256]]);
       }
       found.forEach((f, i) => {
         sums[i] ??= hashes.get(f.abs)!;
@@ -128,7 +127,14 @@ export async function hashWorkspace(
       manifest[f.rel] = sums[i]!;
     });
     const digests: Record<string, DirDigest> = {};
-    for (const d of dirs.sort(byCodeUnit)) digests[d] = dirDigest(manifest, d);
+    // `found` is sorted, so each directory's files are already in digest order.
+    for (const d of dirs.sort(byCodeUnit)) {
+      const rows: [string, ManifestEntry][] = [];
+      found.forEach((f, i) => {
+        if (f.rel.startsWith(d)) rows.push([f.rel.slice(d.length), sums[i]!]);
+      });
+      digests[d] = digestSorted(rows);
+    }
     return { manifest, dirs: digests, hashed: pending.length, cached: found.length - pending.length };
   } finally {
     state.close();

@@ -7,23 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 
-/** What a file looked like when it had this hash. Bigints are kept as decimal text. */
-export interface FileState {
-  size: number;
-  mtimeNs: string;
-  inode: string;
-  sha256: string;
-}
+/**
+ * What a file looked like when it had this hash: [size, mtime ns, inode, sha256], bigints as
+ * decimal text. A tuple, as read (raw rows): a warm run reads one per file and allocates nothing else.
+ */
+export type FileState = readonly [size: number, mtimeNs: string, inode: string, sha256: string];
 
-interface Row {
-  path: string;
-  size: number;
-  mtime_ns: string;
-  inode: string;
-  sha256: string;
-}
-/** A row as an array (better-sqlite3's raw mode: no object per row on the hot path). */
-type RawRow = [path: string, size: number, mtimeNs: string, inode: string, sha256: string];
+type Row = [path: string, ...FileState];
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS files (
@@ -33,19 +23,14 @@ const SCHEMA = `
     inode TEXT NOT NULL,
     sha256 TEXT NOT NULL
   ) WITHOUT ROWID`;
-
-const toState = (r: Row): FileState => ({
-  size: r.size,
-  mtimeNs: r.mtime_ns,
-  inode: r.inode,
-  sha256: r.sha256,
-});
+const COLUMNS = 'path, size, mtime_ns, inode, sha256';
 
 function openDb(file: string): Database.Database {
   const db = new Database(file);
   try {
     // Several processes (CLI, workers) may hash one workspace at once: readers beside one writer.
-    db.pragma('journal_mode = WAL');
+    // WAL is a property of the file; asking first avoids taking a write lock on every open.
+    if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
@@ -58,19 +43,17 @@ function openDb(file: string): Database.Database {
 
 export class StateDb {
   private readonly one: Database.Statement<[string], Row>;
-  private readonly under: Database.Statement<[string, string], RawRow>;
+  private readonly under: Database.Statement<[string, string], Row>;
   private readonly upsert: Database.Statement<Row>;
   private readonly remove: Database.Statement<[string]>;
 
   private constructor(private readonly db: Database.Database) {
-    this.one = db.prepare('SELECT * FROM files WHERE path = ?');
+    this.one = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM files WHERE path = ?`).raw();
     this.under = db
-      .prepare<[string, string], RawRow>(
-        'SELECT path, size, mtime_ns, inode, sha256 FROM files WHERE path >= ? AND path < ?',
-      )
+      .prepare<[string, string], Row>(`SELECT ${COLUMNS} FROM files WHERE path >= ? AND path < ?`)
       .raw();
-    this.upsert = db.prepare(
-      `INSERT INTO files (path, size, mtime_ns, inode, sha256) VALUES (@path, @size, @mtime_ns, @inode, @sha256)
+    this.upsert = db.prepare<Row>(
+      `INSERT INTO files (${COLUMNS}) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns,
          inode = excluded.inode, sha256 = excluded.sha256`,
     );
@@ -93,23 +76,21 @@ export class StateDb {
   /** The remembered state of one file (absolute path). */
   get(absPath: string): FileState | undefined {
     const r = this.one.get(absPath);
-    return r && toState(r);
+    return r && [r[1], r[2], r[3], r[4]];
   }
 
-  /** Every remembered file under a directory (absolute path), in one range scan. */
-  within(absDir: string): Map<string, FileState> {
+  /** Every remembered file under a directory (absolute path), in one range scan; rows are `[path, ...state]`. */
+  within(absDir: string): Map<string, Row> {
+    const out = new Map<string, Row>();
     // '0' is the character after '/': [dir/, dir0) holds exactly the paths inside dir.
-    const out = new Map<string, FileState>();
-    for (const r of this.under.all(`${absDir}/`, `${absDir}0`))
-      out.set(r[0], { size: r[1], mtimeNs: r[2], inode: r[3], sha256: r[4] });
+    for (const r of this.under.all(`${absDir}/`, `${absDir}0`)) out.set(r[0], r);
     return out;
   }
 
   /** Records new hashes and forgets files that are gone, in one transaction. */
-  save(rows: Iterable<[string, FileState]>, forget: Iterable<string> = []): void {
+  save(rows: Iterable<readonly [string, FileState]>, forget: Iterable<string> = []): void {
     this.db.transaction(() => {
-      for (const [p, s] of rows)
-        this.upsert.run({ path: p, size: s.size, mtime_ns: s.mtimeNs, inode: s.inode, sha256: s.sha256 });
+      for (const [p, s] of rows) this.upsert.run(p, ...s);
       for (const p of forget) this.remove.run(p);
     })();
   }

@@ -18,7 +18,9 @@ export interface StepScope {
   builtins: ReadonlyMap<string, Builtin>;
 }
 
-const CMD_ONLY = ['deps', 'outs', 'params', 'metrics', 'env'] as const;
+// A built-in may read workspace files (`deps`: a gate policy, an expectations file, data to snapshot),
+// but its outputs are its `outputs`, not files.
+const CMD_ONLY = ['outs', 'params', 'metrics', 'env'] as const;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function paths(list: string[] | undefined, field: string, path: YamlPath, at: Locator): string[] {
@@ -131,8 +133,9 @@ export function parseStep(name: string, raw: RawStepT, path: YamlPath, scope: St
         'uses',
       );
     }
-    const none = { deps: [], outs: [], params: [], metrics: [], env: {} };
-    step = { ...base, ...none, kind: 'uses', uses: raw.uses, with: raw.with ?? {} };
+    const none = { outs: [], params: [], metrics: [], env: {} };
+    const deps = paths(raw.deps, 'deps', path, at);
+    step = { ...base, ...none, deps, kind: 'uses', uses: raw.uses, with: raw.with ?? {} };
     checkRefs(step, path, scope);
     checkWith(step, path, builtin, at);
     return step;

@@ -42,7 +42,7 @@ export type Trigger = ScheduleTrigger | AlertTrigger | DatasetTrigger;
 /**
  * What every step has, whatever runs it. Paths are workspace-relative, normalised (`./a//b` → `a/b`),
  * never escaping the workspace; a trailing `/` marks a directory (one without it is detected when
- * hashed). The file fields are empty for built-ins, which read no workspace files.
+ * hashed). Built-ins may have `deps` (workspace files they read); their other file fields are empty.
  */
 interface StepBase {
   name: string;

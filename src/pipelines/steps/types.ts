@@ -19,6 +19,12 @@ export interface BuiltinContext {
   /** The step's `with:` arguments, with `${params.x}` and `${steps.s.outputs.k}` already substituted. */
   with: Record<string, unknown>;
   params: Record<string, ParamValue>;
+  /**
+   * A fresh folder holding the step's `deps` (workspace files and upstream outputs): resolve the
+   * relative paths a step is given (`path:`, `policy:`, `expect:`) here, never against the worker's
+   * own working directory.
+   */
+  workDir: string;
   /** The tracked (MLflow) run recording this step: log params/metrics/artifacts into it. */
   trackedRunId: string;
   /** Appends a line to the step's log (kept with the step, shown by `keel pipeline logs`). */

@@ -94,7 +94,7 @@ export async function attempt<W>(
   h: Harness,
   builtin: Builtin<W>,
   withArgs: Record<string, unknown>,
-  opts: { runId?: number; step?: string; trackedRunId?: string } = {},
+  opts: { runId?: number; step?: string; trackedRunId?: string; workDir?: string } = {},
 ): Promise<Attempt<W>> {
   const runId = opts.runId ?? 1;
   const step = opts.step ?? builtin.name.replace('.', '-');
@@ -122,6 +122,7 @@ export async function attempt<W>(
     with: builtin.parse(withArgs, { resolved: true }) as W & Record<string, unknown>,
     params: {},
     trackedRunId,
+    workDir: opts.workDir ?? process.cwd(),
     log: (l: string) => {
       lines.push(l);
     },
@@ -135,7 +136,7 @@ export async function runStep<W>(
   h: Harness,
   builtin: Builtin<W>,
   withArgs: Record<string, unknown>,
-  opts: { runId?: number; step?: string; trackedRunId?: string } = {},
+  opts: { runId?: number; step?: string; trackedRunId?: string; workDir?: string } = {},
 ): Promise<BuiltinResult & Attempt<W>> {
   const a = await attempt(h, builtin, withArgs, opts);
   return { ...(await builtin.run(a.b)), ...a };

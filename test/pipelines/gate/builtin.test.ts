@@ -92,6 +92,7 @@ describe.each(DIALECTS)('gate step: run (%s)', (dialect) => {
       pipeline: 'retrain',
       runId,
       step: 'gate',
+      workDir: process.cwd(),
       with: parse(withArgs),
       params: {},
       trackedRunId: 'run-1',

@@ -100,6 +100,20 @@ describe('the step graph', () => {
     expect((err as Error).message).toBe("pipeline 'p' has no step 'nope'");
   });
 
+  it("links a built-in's deps (files it reads from its work dir) to the step that writes them", () => {
+    const s = pipeline(`      check:
+        uses: data.snapshot
+        with: { name: checked }
+        deps: [reports/]
+      report:
+        cmd: make report
+        outs: [reports/summary.json]
+`);
+    expect(s.steps['check']!.deps).toEqual(['reports/']);
+    expect(edges(s).map((e) => [e.from, e.to])).toEqual([['report', 'check']]);
+    expect(topologicalOrder(s)).toEqual(['report', 'check']);
+  });
+
   it('works on a spec read back from JSON (as stored)', () => {
     const stored = JSON.parse(JSON.stringify(spec));
     expect(topologicalOrder(stored)).toEqual(topologicalOrder(spec));

@@ -69,9 +69,10 @@ function inlineChecks(items: Record<string, unknown>[]): Check[] {
   return parsed.map((expectation, i) => ({ expectation, severity: severities[i]! }));
 }
 
-async function checksOf(w: DataCheckWith): Promise<Check[]> {
+async function checksOf(w: DataCheckWith, workDir: string): Promise<Check[]> {
   if (w.expectations) return inlineChecks(w.expectations);
-  const file = path.resolve(w.expect!);
+  // Relative to the step's work dir, where its deps are: declare the file in the step's `deps`.
+  const file = path.resolve(workDir, w.expect!);
   try {
     return (await readExpectations(file)).map((expectation) => ({ expectation, severity: 'error' }));
   } catch (e) {
@@ -103,7 +104,7 @@ export const dataCheckStep: Builtin<DataCheckWith> = {
     const v = await b.keel.datasets.get(b.with.data);
     const file = b.with.expect
       ? createHash('sha256')
-          .update(await readFile(path.resolve(b.with.expect)).catch(() => Buffer.alloc(0)))
+          .update(await readFile(path.resolve(b.workDir, b.with.expect)).catch(() => Buffer.alloc(0)))
           .digest('hex')
       : '';
     return `data:${v.contentHash};expect:${file}`;
@@ -111,7 +112,7 @@ export const dataCheckStep: Builtin<DataCheckWith> = {
 
   async run(b) {
     const w = b.with;
-    const checks = await checksOf(w);
+    const checks = await checksOf(w, b.workDir);
     const { version, results } = await checkDataset(
       b.keel,
       w.data,

@@ -3,6 +3,7 @@
  * the same version). From files (`path`, like `keel data add`), or from a deployment: its sampled
  * prediction inputs joined with the labels received as feedback — retraining on recent labelled data.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { z } from 'zod';
 import { invalidParam } from '../../../core/errors.js';
 import { validateDatasetName } from '../../../data/versions.js';
 import { parseDuration } from '../../../monitoring/window.js';
-import type { DatasetVersion, Keel } from '../../../sdk/index.js';
+import { type DatasetVersion, type Keel, KeelApiError } from '../../../sdk/index.js';
 import type { Builtin, BuiltinContext, BuiltinResult } from '../types.js';
 import { prepareDatasetVersion, storeDatasetVersion } from './add-version.js';
 import { type DeploymentSnapshot, deploymentSnapshot, snapshotFingerprint } from './deployment-sample.js';
@@ -26,6 +27,7 @@ const Schema = z.strictObject({
   window: text.optional(),
   labels_only: boolean.optional(),
   label_column: text.optional(),
+  holdout: z.number().gt(0).lt(1).optional(),
   message: z.string().optional(),
 });
 
@@ -39,6 +41,11 @@ export type DataSnapshotWith = {
   labels_only?: boolean | undefined;
   /** Default: the target of the model the deployment serves. */
   label_column?: string | undefined;
+  /**
+   * A share of the rows (0–1) kept out as `<name>-holdout`, for a gate to judge the retrained model
+   * on rows it never saw. Chosen by a hash of each row's content: the same rows split the same way.
+   */
+  holdout?: number | undefined;
   message?: string | undefined;
 };
 
@@ -46,21 +53,39 @@ type Ctx = BuiltinContext & { with: DataSnapshotWith };
 
 /** The file a deployment snapshot is stored as: fixed, so identical rows give an identical version. */
 const SNAPSHOT_FILE = 'predictions.jsonl';
-const DEPLOYMENT_ONLY = ['window', 'labels_only', 'label_column'] as const;
+const DEPLOYMENT_ONLY = ['window', 'labels_only', 'label_column', 'holdout'] as const;
+
+export const holdoutName = (name: string): string => `${name}-holdout`;
+
+/** Whether a row falls in the holdout share: a hash of its content, so stable across reruns. */
+const inHoldout = (row: Record<string, unknown>, share: number): boolean =>
+  createHash('sha256').update(JSON.stringify(row)).digest().readUInt32BE(0) / 2 ** 32 < share;
 
 const iso = (t: number | null): string => (t === null ? '-' : new Date(t).toISOString());
 
-function result(v: DatasetVersion, created: boolean): BuiltinResult {
+function result(v: DatasetVersion, created: boolean, holdout?: DatasetVersion): BuiltinResult {
   return {
-    outputs: { name: v.name, version: v.version, ref: v.ref, rows: v.rows, created },
-    metrics: { rows: v.rows },
+    outputs: {
+      name: v.name,
+      version: v.version,
+      ref: v.ref,
+      rows: v.rows,
+      created,
+      ...(holdout ? { holdout_ref: holdout.ref, holdout_rows: holdout.rows } : {}),
+    },
+    metrics: { rows: v.rows, ...(holdout ? { holdout_rows: holdout.rows } : {}) },
   };
 }
 
 /** The version an earlier attempt of this step recorded (its message carries the provenance). */
-async function recordedBefore(keel: Keel, b: Ctx): Promise<DatasetVersion | undefined> {
+async function recordedBefore(keel: Keel, b: Ctx, name = b.with.name): Promise<DatasetVersion | undefined> {
   const note = provenanceNote(b);
-  return (await keel.datasets.list(b.with.name)).find((v) => v.message.includes(note));
+  try {
+    return (await keel.datasets.list(name)).find((v) => v.message.includes(note));
+  } catch (e) {
+    if (e instanceof KeelApiError && e.code === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+    throw e;
+  }
 }
 
 /** The column labels go in: the served model's target unless given. */
@@ -111,22 +136,44 @@ async function fromDeployment(b: Ctx, message: (what: string) => string) {
       'with.deployment',
     );
   b.signal.throwIfAborted();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-snapshot-'));
-  try {
-    const file = path.join(dir, SNAPSHOT_FILE);
-    writeJsonl(file, snap);
-    const prepared = await prepareDatasetVersion(b.keel, [file], { name: w.name });
-    const what =
-      `${snap.rows.length} ${labelsOnly ? 'labelled ' : ''}rows sampled from deployment ${w.deployment}` +
-      ` (event time ${iso(snap.from)} to ${iso(snap.to)}, labels in '${labelColumn}')`;
-    return await storeDatasetVersion(b.keel, w.name, prepared, { message: message(what) });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+  const share = w.holdout;
+  const parts: { name: string; rows: Record<string, unknown>[]; what: string }[] = share
+    ? [
+        { name: w.name, rows: snap.rows.filter((r) => !inHoldout(r, share)), what: 'training share of' },
+        {
+          name: holdoutName(w.name),
+          rows: snap.rows.filter((r) => inHoldout(r, share)),
+          what: `${share} holdout of`,
+        },
+      ]
+    : [{ name: w.name, rows: snap.rows, what: '' }];
+  for (const p of parts)
+    if (p.rows.length === 0)
+      throw invalidParam(
+        `data.snapshot: the ${p.what.replace(' of', '')} ${snap.rows.length} rows is empty: change with.holdout or widen with.window`,
+        'with.holdout',
+      );
+  const stored = [];
+  for (const p of parts) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-snapshot-'));
+    try {
+      const file = path.join(dir, SNAPSHOT_FILE);
+      writeJsonl(file, { ...snap, rows: p.rows });
+      const prepared = await prepareDatasetVersion(b.keel, [file], { name: p.name });
+      const what =
+        `${p.what ? `${p.what} ` : ''}${snap.rows.length} ${labelsOnly ? 'labelled ' : ''}rows sampled from deployment ${w.deployment}` +
+        ` (event time ${iso(snap.from)} to ${iso(snap.to)}, labels in '${labelColumn}')`;
+      stored.push(await storeDatasetVersion(b.keel, p.name, prepared, { message: message(what) }));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
+  return { ...stored[0]!, holdout: stored[1]?.version };
 }
 
 async function fromFiles(b: Ctx, message: (what: string) => string) {
-  const paths = b.with.path!.map((p) => path.resolve(p));
+  // Relative to the step's work dir, where its deps are: declare the files in the step's `deps`.
+  const paths = b.with.path!.map((p) => path.resolve(b.workDir, p));
   const prepared = await prepareDatasetVersion(b.keel, paths, { name: b.with.name }).catch((e: unknown) => {
     const m = (e as { details?: { field?: string } }).details;
     throw m?.field === 'path'
@@ -174,9 +221,12 @@ export const dataSnapshotStep: Builtin<DataSnapshotWith> = {
 
   async run(b) {
     const before = await recordedBefore(b.keel, b);
-    if (before) {
+    const holdoutBefore = b.with.holdout
+      ? await recordedBefore(b.keel, b, holdoutName(b.with.name))
+      : undefined;
+    if (before && (!b.with.holdout || holdoutBefore)) {
       b.log(`an earlier attempt already recorded ${before.ref}: reusing it`);
-      return result(before, false);
+      return result(before, false, holdoutBefore);
     }
     const note = provenanceNote(b);
     const message = (what: string) => [b.with.message, what, note].filter(Boolean).join(' — ');
@@ -187,6 +237,9 @@ export const dataSnapshotStep: Builtin<DataSnapshotWith> = {
         ? `${v.ref} created: ${v.rows} rows, ${stored.uploaded} new blob(s) stored`
         : `unchanged: identical content is already ${v.ref}`,
     );
-    return result(v, stored.created);
+    const holdout: DatasetVersion | undefined =
+      'holdout' in stored ? (stored.holdout as DatasetVersion | undefined) : undefined;
+    if (holdout) b.log(`holdout ${holdout.ref}: ${holdout.rows} rows`);
+    return result(v, stored.created, holdout);
   },
 };

@@ -6,6 +6,7 @@ import { registerAudit } from './audit.js';
 import { registerDatasetRoutes } from './datasets.js';
 import { registerExperiments } from './experiments.js';
 import { registerGateRoutes } from './gates.js';
+import { registerJobRoutes } from './jobs.js';
 import { registerModelRoutes } from './models.js';
 import { registerMonitorRoutes } from './monitors.js';
 import { registerPipelineRoutes } from './pipelines.js';
@@ -25,4 +26,5 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: Context): void {
   registerAlertRoutes(app, ctx);
   registerMonitorRoutes(app, ctx);
   registerPipelineRoutes(app, ctx);
+  registerJobRoutes(app, ctx);
 }
