@@ -26,7 +26,7 @@ const port = await new Promise((resolve) => {
 const url = `http://127.0.0.1:${port}`;
 const started = Date.now();
 process.stdout.write(
-  `\x1b[1m== keel server --data-dir ${path.relative(ROOT, dataDir)} --port ${port} --schedule-interval 250\x1b[0m\n`,
+  `\x1b[1m== keel server --data-dir ${path.relative(ROOT, dataDir)} --port ${port} --schedule-interval 250 --log-interval 250\x1b[0m\n`,
 );
 // Its own process group, so that the demo alone stops it — with SIGTERM, which drains the
 // deployments and flushes the prediction log — also when the demo is interrupted or fails.
@@ -43,8 +43,11 @@ const server = spawn(
     'warn',
     '--schedule-interval',
     '250',
+    '--log-interval',
+    '250',
   ],
-  { stdio: ['ignore', 'inherit', 'inherit'], detached: true },
+  // Its log (alerts through the built-in log channel among them) goes to a file, not over the story.
+  { stdio: ['ignore', 'ignore', fs.openSync(path.join(dataDir, 'server.log'), 'a')], detached: true },
 );
 let stopping = null;
 const stopServer = () => {
@@ -75,10 +78,11 @@ try {
   const summary = await closedLoop({ url, dir: path.join(dataDir, 'workspace') });
   process.stdout.write(`\n\x1b[1m== the audit chain\x1b[0m\n`);
   const verify = await fetch(`${url}/api/v1/audit/verify`).then((r) => r.json());
-  process.stdout.write(`${verify.ok ? 'intact' : 'BROKEN'}: ${verify.entries ?? '?'} entries\n`);
+  process.stdout.write(`${verify.ok ? 'intact' : 'BROKEN'}: ${verify.checked} entries verified\n`);
   const recovered = summary.after !== null && summary.drifted !== null && summary.after > summary.drifted;
   process.stdout.write(
     `\ndone in ${((Date.now() - started) / 1000).toFixed(0)} s. ${recovered ? 'The loop closed: accuracy recovered.' : 'The loop did not close: see above.'}\n` +
+      `The server's log: ${path.relative(process.cwd(), path.join(dataDir, 'server.log'))}\n` +
       `Explore it: node bin/keel.js server --data-dir ${path.relative(process.cwd(), dataDir)}  (then keel --url … pipeline runs, monitor report loans, audit list)\n`,
   );
   if (!recovered) process.exitCode = 1;

@@ -56,6 +56,10 @@ export function buildProgram(): Command {
       'pipeline steps run at once in this process (0: leave them to `keel worker`)',
       '2',
     )
+    .option(
+      '--log-interval <ms>',
+      'how often the prediction log writes window profiles and sampled rows (default 5000 and 30000)',
+    )
     .action(lazy(() => import('./commands/server.js')));
 
   const exps = program.command('experiments').alias('exp').description('experiments');
@@ -323,6 +327,48 @@ export function buildProgram(): Command {
     .addOption(json())
     .action(deployCmd('setPrimary'));
   deploy.command('rm <name>').description('delete a deployment').action(deployCmd('rm'));
+  const rolloutCmd = (name: string) => lazyExport(() => import('./commands/rollout.js'), name);
+  deploy
+    .command('rollout <deployment> <model-ref>')
+    .description(
+      'roll a version out step by step with automatic canary analysis: promote (and move the alias) on pass, roll back and alert on fail',
+    )
+    .option('--steps <weights>', 'canary weights of the steps, e.g. 10,50,100 (default)')
+    .option(
+      '--hold <hold>',
+      'how long each step holds: 1000p canary predictions (default) or 1h of event time',
+    )
+    .option('--policy <file>', 'a rollout policy file (YAML or JSON); the flags override its fields')
+    .option('--min-predictions <n>', 'canary predictions each step needs at least (default 100)')
+    .option(
+      '--max-step-duration <duration>',
+      'fail a step still short of its hold after this much event time, e.g. 6h (default: wait)',
+    )
+    .option('--alias <alias>', 'alias moved to the candidate once promoted (default champion)')
+    .option('--no-alias', 'move no alias when promoting')
+    .option('--key <key>', 'idempotency key: starting again with it returns the same rollout')
+    .option('--wait', 'wait until the rollout ends; exit 1 unless it succeeded')
+    .addOption(json())
+    .action(rolloutCmd('start'));
+  deploy
+    .command('rollouts <deployment> [id]')
+    .description("a deployment's rollouts, or one rollout with its decisions and their evidence")
+    .addOption(
+      new Option('--status <status>', 'only rollouts in this state').choices([
+        'running',
+        'succeeded',
+        'rolled_back',
+        'aborted',
+      ]),
+    )
+    .addOption(json())
+    .action(rolloutCmd('list'));
+  deploy
+    .command('rollout-abort <deployment> <id>')
+    .description('abort a running rollout: the canary is removed and the primary keeps all traffic')
+    .option('--reason <text>', 'why, recorded with the abort')
+    .addOption(json())
+    .action(rolloutCmd('abort'));
 
   const jobsCmd = (name: string) => lazyExport(() => import('./commands/jobs.js'), name);
   const jobs = program

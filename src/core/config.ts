@@ -41,6 +41,8 @@ export interface ServerConfig extends StorageConfig {
   scheduleIntervalMs: number;
   /** Pipeline steps this process runs at once (0: none; `keel worker` runs them elsewhere). */
   workers: number;
+  /** How often the prediction log writes window profiles and sampled rows (ms); unset: 5 s and 30 s. */
+  logIntervalMs?: number;
 }
 
 const EnvSchema = z.object({
@@ -140,6 +142,7 @@ const ServerFlagsSchema = z.object({
   bodyLimitMb: z.coerce.number().positive().default(16),
   scheduleInterval: z.coerce.number().int().min(100).default(10_000),
   workers: z.coerce.number().int().min(0).default(2),
+  logInterval: z.coerce.number().int().min(100).optional(),
 });
 
 /** Full server config from CLI flags and the environment. */
@@ -159,5 +162,6 @@ export function serverConfigFrom(flags: Record<string, unknown>, env: Env): Serv
     bodyLimit: Math.round(f.bodyLimitMb * 1024 * 1024),
     scheduleIntervalMs: f.scheduleInterval,
     workers: f.workers,
+    ...(f.logInterval !== undefined ? { logIntervalMs: f.logInterval } : {}),
   };
 }

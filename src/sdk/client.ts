@@ -12,6 +12,7 @@ import { Models } from './models.js';
 import { Monitors } from './monitors.js';
 import { Pipelines } from './pipelines.js';
 import { Predictions } from './predictions.js';
+import { Rollouts } from './rollouts.js';
 import { ActiveRun, type RunLoggerOptions } from './run-logger.js';
 import { Runs } from './runs.js';
 import { HttpTransport, type Transport } from './transport.js';
@@ -50,6 +51,8 @@ export class Keel {
   readonly jobs: Jobs;
   /** Pipelines (keel.yaml): apply, run, follow runs and step logs. */
   readonly pipelines: Pipelines;
+  /** Progressive delivery: canary rollouts with automatic analysis, promotion or rollback. */
+  readonly rollouts: Rollouts;
   readonly transport: Transport;
   private readonly loggerDefaults: RunLoggerOptions;
 
@@ -69,6 +72,7 @@ export class Keel {
     this.gates = new Gates(api);
     this.jobs = new Jobs(api);
     this.pipelines = new Pipelines(api);
+    this.rollouts = new Rollouts(api);
     this.loggerDefaults = { flushIntervalMs: opts.flushIntervalMs, flushAt: opts.flushAt };
   }
 

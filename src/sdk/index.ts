@@ -113,6 +113,7 @@ export {
   type PredictionWindow,
   type SampleRow,
 } from './predictions.js';
+export * from './rollouts.js';
 export { ActiveRun, type RunLoggerOptions } from './run-logger.js';
 export type {
   CreateRunOptions,

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Context } from '../context.js';
 import { AlertDeliverer } from '../monitoring/alerts/deliveries.js';
 import { MonitorScheduler } from '../monitoring/scheduler.js';
+import { RolloutScheduler } from '../rollouts/scheduler.js';
 import { PredictionLog } from '../serving/log/log.js';
 import { ServingManager } from '../serving/manager.js';
 import { ServingMetrics } from '../serving/metrics.js';
@@ -18,6 +19,7 @@ import { registerServingRoutes } from './routes/serving/index.js';
 import { registerDeploymentRoutes } from './routes/v1/deployments.js';
 import { registerNativeRoutes } from './routes/v1/index.js';
 import { registerPredictionLogRoutes } from './routes/v1/predictions.js';
+import { registerRolloutRoutes } from './routes/v1/rollouts.js';
 
 export interface AppOptions extends AuthOptions {
   bodyLimit?: number;
@@ -50,6 +52,15 @@ export interface AppOptions extends AuthOptions {
   pipelineTriggers?: boolean;
   /** How often triggers look for new events (ms). */
   triggerIntervalMs?: number;
+  /** Analyse running rollouts and move them on (default: with eager serving). */
+  rollouts?: boolean;
+  /** How often running rollouts are analysed (ms). */
+  rolloutIntervalMs?: number;
+  /**
+   * How often the prediction log writes window profiles and sampled rows (ms; default 5,000 and
+   * 30,000): what monitors and retraining snapshots see lags by at most this.
+   */
+  logIntervals?: { profileMs?: number; segmentMs?: number };
 }
 
 declare module 'fastify' {
@@ -119,7 +130,7 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
     : null;
   app.addHook('onClose', async () => scheduler?.stop());
   const metrics: ServingMetrics = new ServingMetrics({ queuedRows: () => serving.queued() });
-  const log = new PredictionLog(ctx.config, { logger: ctx.logger });
+  const log = new PredictionLog(ctx.config, { logger: ctx.logger, ...opts.logIntervals });
   const serving: ServingManager = new ServingManager(ctx, {
     mode: opts.serving ?? 'lazy',
     metrics,
@@ -132,6 +143,7 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
   // Closing the app drains every deployment and flushes the prediction log: nothing accepted is lost.
   app.addHook('onClose', async () => serving.close());
   registerDeploymentRoutes(app, ctx, serving);
+  registerRolloutRoutes(app, ctx, serving);
   registerPredictionLogRoutes(app, ctx);
   await registerServingRoutes(app, serving, metrics);
   app.get('/api/v1/openapi.json', { config: { role: 'viewer' }, schema: { hide: true } }, async () =>
@@ -141,9 +153,18 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
   const workerOpt = opts.pipelineWorker ?? eager;
   const worker = workerOpt ? pipelineWorker(ctx, app, workerOpt === true ? {} : workerOpt) : null;
   const triggers = (opts.pipelineTriggers ?? eager) ? triggerScheduler(ctx, opts.triggerIntervalMs) : null;
+  const rollouts =
+    (opts.rollouts ?? eager)
+      ? new RolloutScheduler(
+          ctx,
+          serving,
+          opts.rolloutIntervalMs === undefined ? {} : { intervalMs: opts.rolloutIntervalMs },
+        )
+      : null;
   // preClose runs before every onClose hook: stop what drives work into the app before it drains.
   app.addHook('preClose', async () => {
     await triggers?.stop();
+    await rollouts?.stop();
     await worker?.stop();
   });
   await app.ready();
@@ -152,5 +173,6 @@ export async function buildApp(ctx: Context, opts: AppOptions): Promise<FastifyI
   scheduler?.start();
   worker?.start();
   triggers?.start();
+  rollouts?.start();
   return app;
 }

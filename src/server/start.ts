@@ -46,6 +46,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       serving: 'eager',
       monitorIntervalMs: config.scheduleIntervalMs,
       triggerIntervalMs: config.scheduleIntervalMs,
+      rolloutIntervalMs: config.scheduleIntervalMs,
+      ...(config.logIntervalMs !== undefined
+        ? { logIntervals: { profileMs: config.logIntervalMs, segmentMs: config.logIntervalMs } }
+        : {}),
       pipelineWorker: config.workers > 0 ? { concurrency: config.workers } : false,
     });
     const address = await app.listen({ host: config.host, port: config.port });

@@ -76,9 +76,9 @@ export function parseParamDecl(name: string, raw: unknown, path: YamlPath, at: L
   return decl;
 }
 
-const ALERT_FILTERS = ['monitor', 'rule', 'deployment'] as const;
+const ALERT_FILTERS = ['monitor', 'rule', 'deployment', 'route'] as const;
 
-/** One trigger: `{schedule, timezone?}`, `{alert: {monitor?, rule?, deployment?, on?}}` or `{dataset}`. */
+/** One trigger: `{schedule, timezone?}`, `{alert: {monitor?, rule?, deployment?, route?, on?}}` or `{dataset}`. */
 export function parseTrigger(raw: unknown, path: YamlPath, at: Locator): Trigger {
   const kinds = isRecord(raw) ? (['schedule', 'alert', 'dataset'] as const).filter((k) => k in raw) : [];
   if (!isRecord(raw) || kinds.length !== 1)
@@ -116,7 +116,7 @@ export function parseTrigger(raw: unknown, path: YamlPath, at: Locator): Trigger
   const alert = raw['alert'];
   const apath = [...path, 'alert'];
   if (!isRecord(alert))
-    throw at.error(path, `alert must be a map of filters (monitor, rule, deployment)`, 'alert');
+    throw at.error(path, `alert must be a map of filters (monitor, rule, deployment, route)`, 'alert');
   unknownKey(at, apath, alert, [...ALERT_FILTERS, 'on']);
   const out: Trigger = { kind: 'alert', on: 'opened' };
   for (const f of ALERT_FILTERS) {

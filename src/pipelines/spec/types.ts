@@ -27,6 +27,8 @@ export interface AlertTrigger {
   monitor?: string;
   rule?: string;
   deployment?: string;
+  /** A deployment route (primary, canary, variant:<name>): e.g. only the primary's alerts retrain. */
+  route?: string;
   /** `opened` (default): when the alert opens; `updated`: also each time it changes. */
   on: 'opened' | 'updated';
 }

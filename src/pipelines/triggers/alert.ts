@@ -38,6 +38,7 @@ export async function alertTriggers(
     if (t.monitor !== undefined && e.monitor !== t.monitor) continue;
     if (t.deployment !== undefined && e.deployment !== t.deployment) continue;
     if (t.rule !== undefined && e.rule !== t.rule) continue;
+    if (t.route !== undefined && e.route !== t.route) continue;
     if (e.kind !== (t.on ?? 'opened')) continue;
     const payload = JSON.parse(e.payload) as {
       window: { start: number; end: number };

@@ -45,6 +45,7 @@ const PREDICTION_LOG_TABLES = [
   'prediction_feedback',
   'prediction_windows',
   'prediction_segments',
+  'prediction_errors',
 ] as const;
 
 /** What an audit entry records of a deployment, before and after a change. */
@@ -317,6 +318,18 @@ export async function deleteDeployment(
       for (const table of PREDICTION_LOG_TABLES) {
         await trx.deleteFrom(table).where('deployment', '=', name).execute();
       }
+      // A rollout in progress ends with its deployment; its decisions stay as history.
+      await trx
+        .updateTable('rollouts')
+        .set({
+          status: 'aborted',
+          reason: `deployment ${name} was deleted by ${actor}`,
+          updated_at: ctx.clock.now(),
+          finished_at: ctx.clock.now(),
+        })
+        .where('deployment', '=', name)
+        .where('status', '=', 'running')
+        .execute();
       return {
         result: [...new Set(rows.map((r) => r.sha256))],
         audit: { action: 'deployment.delete', objectType: 'deployment', objectId: name, before: snapshot(d) },

@@ -316,7 +316,7 @@ describe('parsePipelineFile: bad input', () => {
     [
       'an alert trigger without filters',
       'pipelines:\n  p:\n    triggers:\n      - alert: { on: updated }\n    steps: { a: { cmd: "true" } }\n',
-      /triggers\[0\]: alert needs at least one of monitor, rule, deployment/,
+      /triggers\[0\]: alert needs at least one of monitor, rule, deployment, route/,
     ],
     [
       "an alert's on: beside it",
