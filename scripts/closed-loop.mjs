@@ -10,10 +10,11 @@
 // then — once the late labels land — the accuracy drop; the alert triggers the `retrain` pipeline
 // (snapshot the recent labelled traffic → train → register → gate vs the champion → canary rollout),
 // the canary is analysed on the traffic that follows and promoted, and accuracy recovers.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { sample } from '../dist/data/generators/agrawal.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -105,14 +106,15 @@ export async function closedLoop({
 }) {
   const say = out ?? ((s) => process.stdout.write(`${s}\n`));
   const step = (s) => say(`\n\x1b[1m== ${s}\x1b[0m`);
-  const cli = (...args) => {
+  // Asynchronous, so that a server in this same process (the end-to-end test) keeps answering.
+  const cli = async (...args) => {
     say(`$ keel ${args.join(' ')}`);
-    const text = execFileSync(process.execPath, [KEEL, '--url', url, ...args], {
+    const { stdout } = await promisify(execFile)(process.execPath, [KEEL, '--url', url, ...args], {
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
     });
-    say(text.trimEnd());
-    return text;
+    say(stdout.trimEnd());
+    return stdout;
   };
   const http = async (method, p, json) => {
     const r = await fetch(`${url}${p}`, {
@@ -130,7 +132,7 @@ export async function closedLoop({
   step('months 1–2: version the training data and train v1');
   const training = sample({ seed: 1, fn: 2, labelNoise: 0.03 }, trainRows);
   fs.writeFileSync(path.join(dir, 'loans-2026-01-02.csv'), csv(training));
-  cli(
+  await cli(
     'data',
     'add',
     path.join(dir, 'loans-2026-01-02.csv'),
@@ -139,7 +141,7 @@ export async function closedLoop({
     '-m',
     'applicants, January–February',
   );
-  cli(
+  await cli(
     'train',
     'gbdt',
     '--data',
@@ -155,10 +157,10 @@ export async function closedLoop({
     '--register',
     'credit',
   );
-  cli('models', 'alias', 'set', 'credit@1', 'champion');
+  await cli('models', 'alias', 'set', 'credit@1', 'champion');
 
   step('serve it, monitor it weekly, and apply the retraining pipeline');
-  cli('deploy', 'create', 'loans', '--model', 'credit@champion');
+  await cli('deploy', 'create', 'loans', '--model', 'credit@champion');
   // The deployment came with a default monitor (daily windows, accuracy relative to the training
   // data's): weekly windows suit this traffic, and the bank's bar for retraining is absolute.
   const rules = [
@@ -168,7 +170,7 @@ export async function closedLoop({
   await http('PUT', '/api/v1/monitors/loans', { window: '7d', reference: 'training', rules });
   say(`monitor loans: weekly windows, rules: ${rules.map((r) => `"${r.name}" (${r.when})`).join(', ')}`);
   fs.writeFileSync(path.join(dir, 'keel.yaml'), PIPELINE);
-  cli('pipeline', 'apply', '-f', path.join(dir, 'keel.yaml'));
+  await cli('pipeline', 'apply', '-f', path.join(dir, 'keel.yaml'));
 
   step(`replaying ${weeks} weeks of applications on event time; outcomes arrive a week later`);
   const seen = { events: 0, runs: new Set(), decisions: new Set() };
