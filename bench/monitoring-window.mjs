@@ -12,8 +12,9 @@
 //     (the last 8 hours) a few features drift (mean shift, scale change, a moved uniform range, a
 //     flipped flag rate), so the score drifts too.
 // Timed (median of 5 after a warm-up; the scheduler is a long-lived process): `routeProfiles(db,
-// 'bench', dayStart, dayEnd)` — the SELECT of 144 rows, JSON.parse of each profile and 143 merges —
-// then `evaluateWindow` on the merged profile (drift, quality, CBPE estimation; no labels). For
+// 'bench', dayStart, dayEnd)` — the SELECT of 144 rows, JSON.parse of each profile and the one-pass
+// merge (each window's sketches decoded once, the result encoded once) — then `evaluateWindow` on
+// the merged profile (drift, quality, CBPE estimation; no labels). For
 // information, the same with 10,000 labelled rows (realised metrics), and the cold first run.
 // KEEL_BENCH_MONITORING_WINDOW_ROWS sets the rows of the day (default 1,000,000).
 import fs from 'node:fs';

@@ -2,7 +2,8 @@ import type { Db } from '../store/db.js';
 
 /**
  * Whether anything still points at a blob: a dataset version's file, a run artifact, a
- * registered model version's ONNX, or a prediction log segment (a deployment's sampled rows).
+ * registered model version's ONNX, a prediction log segment (a deployment's sampled rows), or a
+ * pipeline's file — a workspace file, a step's output or log, a step cache entry.
  * Blobs are shared by content, so a blob is deleted only when none of these refer to it any more.
  */
 export async function blobReferenced(db: Db, sha256: string): Promise<boolean> {
@@ -22,5 +23,33 @@ export async function blobReferenced(db: Db, sha256: string): Promise<boolean> {
       .limit(1)
       .executeTakeFirst(),
   ]);
-  return file !== undefined || artifact !== undefined || model !== undefined || segment !== undefined;
+  if (file !== undefined || artifact !== undefined || model !== undefined || segment !== undefined)
+    return true;
+  return pipelineReferences(db, sha256);
+}
+
+/**
+ * Pipelines keep their files in JSON manifests ({path: {sha256, size}}); a hex digest cannot occur
+ * in them by accident, so a substring match is exact. Only blob deletion pays for these scans.
+ */
+async function pipelineReferences(db: Db, sha256: string): Promise<boolean> {
+  const like = `%${sha256}%`;
+  const found = await Promise.all([
+    db
+      .selectFrom('pipeline_steps')
+      .select('run_id')
+      .where('log_sha256', '=', sha256)
+      .limit(1)
+      .executeTakeFirst(),
+    db.selectFrom('pipeline_steps').select('run_id').where('files', 'like', like).limit(1).executeTakeFirst(),
+    db
+      .selectFrom('pipeline_step_cache')
+      .select('key')
+      .where('files', 'like', like)
+      .limit(1)
+      .executeTakeFirst(),
+    db.selectFrom('pipelines').select('name').where('workspace', 'like', like).limit(1).executeTakeFirst(),
+    db.selectFrom('pipeline_runs').select('id').where('workspace', 'like', like).limit(1).executeTakeFirst(),
+  ]);
+  return found.some((r) => r !== undefined);
 }

@@ -600,6 +600,23 @@ describe.each(DIALECTS)('native API /api/v1 (%s)', (dialect) => {
       ['delete', '/api/v1/alert-channels/{name}'],
       ['get', '/api/v1/alert-deliveries'],
       ['post', '/api/v1/alert-deliveries/{id}/retry'],
+      ['post', '/api/v1/models/{name}/versions/{version}/gate'],
+      ['put', '/api/v1/pipelines'],
+      ['get', '/api/v1/pipelines'],
+      ['get', '/api/v1/pipelines/{name}'],
+      ['delete', '/api/v1/pipelines/{name}'],
+      ['post', '/api/v1/pipelines/{name}/runs'],
+      ['get', '/api/v1/pipeline-runs'],
+      ['get', '/api/v1/pipeline-runs/{id}'],
+      ['post', '/api/v1/pipeline-runs/{id}/cancel'],
+      ['get', '/api/v1/pipeline-runs/{id}/steps/{step}/log'],
+      ['get', '/api/v1/jobs'],
+      ['get', '/api/v1/jobs/{id}'],
+      ['post', '/api/v1/jobs/{id}/retry'],
+      ['post', '/api/v1/deployments/{name}/rollouts'],
+      ['get', '/api/v1/deployments/{name}/rollouts'],
+      ['get', '/api/v1/deployments/{name}/rollouts/{id}'],
+      ['post', '/api/v1/deployments/{name}/rollouts/{id}/abort'],
     ];
     for (const [method, path] of expected) {
       const op = doc.paths[path]?.[method];

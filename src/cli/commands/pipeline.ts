@@ -175,7 +175,7 @@ export async function show(name: string, opts: { json?: boolean }, cmd: Command)
       else if (t.kind === 'dataset') out(`trigger: new version of dataset ${t.dataset}`);
       else
         out(
-          `trigger: alert ${t.on} ${[t.monitor && `monitor=${t.monitor}`, t.deployment && `deployment=${t.deployment}`, t.rule && `rule="${t.rule}"`].filter(Boolean).join(' ')}`,
+          `trigger: alert ${t.on} ${[t.monitor && `monitor=${t.monitor}`, t.deployment && `deployment=${t.deployment}`, t.route && `route=${t.route}`, t.rule && `rule="${t.rule}"`].filter(Boolean).join(' ')}`,
         );
     }
     printTable(

@@ -59,7 +59,7 @@ interface StepBase {
   /** JSON `{name: number}` files the step writes, logged as metrics. */
   metrics: string[];
   env: Record<string, string>;
-  /** null: the runner's default. */
+  /** null: no timeout. */
   timeoutMs: number | null;
   retries: number;
   cache: boolean;

@@ -23,7 +23,7 @@ export interface CommandInput {
   metrics: string[];
   params: Record<string, ParamValue>;
   env: Record<string, string>;
-  /** KEEL_PIPELINE, KEEL_RUN_ID, KEEL_STEP… */
+  /** KEEL_PIPELINE, KEEL_PIPELINE_RUN, KEEL_STEP. */
   keelEnv: Record<string, string>;
   log: StepLog;
   signal: AbortSignal;
@@ -73,7 +73,7 @@ function runOne(
   signal: AbortSignal,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    // Its own process group, so an abort (timeout, lost lease, cancel) kills the command's children too.
+    // Its own process group, so an abort (timeout, lost lease, shutdown) kills the command's children too.
     const child = spawn('sh', ['-c', command], {
       cwd,
       env,

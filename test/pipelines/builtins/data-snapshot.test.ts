@@ -123,7 +123,6 @@ describe.each(DIALECTS)('data.snapshot step (%s)', (dialect) => {
       version: 1,
       ref: 'loans@1',
       rows: 300,
-      created: false,
     });
     const v = await h.keel.datasets.get('loans@1');
     expect(v.message).toContain('[keel.pipeline=test keel.pipeline.run=1 keel.pipeline.step=data]');
@@ -136,7 +135,7 @@ describe.each(DIALECTS)('data.snapshot step (%s)', (dialect) => {
 
   it("joins the deployment's sampled inputs with their labels into a version; a retry reuses it", async () => {
     const r = await runStep(h, dataSnapshotStep, { name: 'recent', deployment: 'credit-api' }, { runId: 3 });
-    expect(r.outputs).toEqual({ name: 'recent', version: 1, ref: 'recent@1', rows: 40, created: true });
+    expect(r.outputs).toEqual({ name: 'recent', version: 1, ref: 'recent@1', rows: 40 });
     expect(r.lines[0]).toMatch(/deployment credit-api: 40 sampled rows, 40 labelled/);
     const { version, table } = await loadDataset(h.keel, 'recent@1');
     expect(version.schema!.columns.map((c) => c.name)).toEqual([...FEATURES, 'approved']);
@@ -165,7 +164,7 @@ describe.each(DIALECTS)('data.snapshot step (%s)', (dialect) => {
       { name: 'recent', deployment: 'credit-api' },
       { runId: 4 },
     );
-    expect(other.outputs).toMatchObject({ ref: 'recent@1', created: false });
+    expect(other.outputs).toMatchObject({ ref: 'recent@1' });
     expect(await h.keel.datasets.list('recent')).toHaveLength(1);
   });
 
@@ -181,7 +180,7 @@ describe.each(DIALECTS)('data.snapshot step (%s)', (dialect) => {
     await label(2);
     expect(await dataSnapshotStep.fingerprint!(b)).not.toBe(before);
     const r = await dataSnapshotStep.run(b);
-    expect(r.outputs).toMatchObject({ ref: 'recent@2', rows: 60, created: true });
+    expect(r.outputs).toMatchObject({ ref: 'recent@2', rows: 60 });
   });
 
   it('limits to a window back from the newest labelled prediction, or keeps unlabelled rows', async () => {

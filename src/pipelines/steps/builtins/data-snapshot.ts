@@ -63,14 +63,15 @@ const inHoldout = (row: Record<string, unknown>, share: number): boolean =>
 
 const iso = (t: number | null): string => (t === null ? '-' : new Date(t).toISOString());
 
-function result(v: DatasetVersion, created: boolean, holdout?: DatasetVersion): BuiltinResult {
+// Whether this run created the version is logged, not output: outputs are part of downstream
+// steps' cache keys, and the same data must give the same keys whichever run first versioned it.
+function result(v: DatasetVersion, holdout?: DatasetVersion): BuiltinResult {
   return {
     outputs: {
       name: v.name,
       version: v.version,
       ref: v.ref,
       rows: v.rows,
-      created,
       ...(holdout ? { holdout_ref: holdout.ref, holdout_rows: holdout.rows } : {}),
     },
     metrics: { rows: v.rows, ...(holdout ? { holdout_rows: holdout.rows } : {}) },
@@ -226,7 +227,7 @@ export const dataSnapshotStep: Builtin<DataSnapshotWith> = {
       : undefined;
     if (before && (!b.with.holdout || holdoutBefore)) {
       b.log(`an earlier attempt already recorded ${before.ref}: reusing it`);
-      return result(before, false, holdoutBefore);
+      return result(before, holdoutBefore);
     }
     const note = provenanceNote(b);
     const message = (what: string) => [b.with.message, what, note].filter(Boolean).join(' — ');
@@ -240,6 +241,6 @@ export const dataSnapshotStep: Builtin<DataSnapshotWith> = {
     const holdout: DatasetVersion | undefined =
       'holdout' in stored ? (stored.holdout as DatasetVersion | undefined) : undefined;
     if (holdout) b.log(`holdout ${holdout.ref}: ${holdout.rows} rows`);
-    return result(v, stored.created, holdout);
+    return result(v, holdout);
   },
 };
