@@ -8,6 +8,7 @@ import { benchIngest } from './ingest.mjs';
 import { benchJobs } from './jobs-queue.mjs';
 import { benchMonitoringAccuracy } from './monitoring-accuracy.mjs';
 import { benchMonitoringProfile } from './monitoring-profile.mjs';
+import { benchMonitoringServing } from './monitoring-serving.mjs';
 import { benchMonitoringWindow } from './monitoring-window.mjs';
 import { benchPipelineCache } from './pipeline-cache.mjs';
 import { benchSearch } from './search.mjs';
@@ -20,7 +21,7 @@ const only = (
   'cli,ingest,search,upload,hashing,data,train,serving,monitoring,jobs,pipelines'
 ).split(',');
 // The `monitoring` key: every bench of the monitoring issue, in order (each returns a list of results).
-const MONITORING = [benchMonitoringProfile, benchMonitoringAccuracy, benchMonitoringWindow];
+const MONITORING = [benchMonitoringProfile, benchMonitoringAccuracy, benchMonitoringWindow, benchMonitoringServing];
 const dialects = (process.env.KEEL_BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
 console.log(
   `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,

@@ -9,6 +9,8 @@ export interface ClosedLoopOptions {
   trainRows?: number;
   weeks?: number;
   shiftWeek?: number;
+  /** The server's --schedule-interval (ms). */
+  tick?: number;
   out?: (line: string) => void;
 }
 

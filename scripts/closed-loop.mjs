@@ -97,6 +97,7 @@ const pct = (v) => (v === null || v === undefined ? '   –  ' : `${(v * 100).to
  */
 export async function closedLoop({
   url,
+  tick = 250,
   dir,
   perWeek = 3000,
   trainRows = 6000,
@@ -209,7 +210,7 @@ export async function closedLoop({
       });
     }
     // Give the monitor, the triggers and the rollout controller a moment on this week.
-    await waitQuiet(http);
+    await waitQuiet(http, tick);
     const events = await reportEvents(http, seen, say, isoDay(weekStart));
     timeline.push({ week: isoDay(weekStart), shifted, events });
   }
@@ -220,7 +221,7 @@ export async function closedLoop({
         .slice(i, i + 1000)
         .map((p) => ({ request_id: p.id, row: p.row, label: p.label, timestamp: start + weeks * WEEK })),
     });
-  await waitQuiet(http);
+  await waitQuiet(http, tick);
   await reportEvents(http, seen, say, isoDay(start + weeks * WEEK));
   await http('POST', '/api/v1/monitors/loans/runs', {});
 
@@ -278,14 +279,40 @@ export async function closedLoop({
   return summary;
 }
 
-/** Waits until no pipeline run is running and nothing is queued, then a little more for the schedulers. */
-async function waitQuiet(http) {
-  // The prediction log writes profiles and samples every --log-interval: let them land first.
-  await new Promise((r) => setTimeout(r, 900));
-  for (let i = 0; i < 600; i++) {
-    const runs = (await http('GET', '/api/v1/pipeline-runs?limit=5')).runs;
-    if (!runs.some((r) => r.status === 'running' || r.status === 'queued')) return;
-    await new Promise((r) => setTimeout(r, 200));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Lets the server's loops act on the week just sent before the replay moves on, so the story does
+ * not depend on how fast this machine is: the prediction log lands (records every second, profiles
+ * and samples every --log-interval), a monitor evaluation that started after that finishes, the
+ * triggers and the rollout controller get a few ticks, and any pipeline run ends.
+ */
+async function waitQuiet(http, tick) {
+  const posted = Date.now();
+  await sleep(1500);
+  // The monitor is caught up when it evaluated after the week was sent and has been idle since.
+  for (let i = 0; i < 200; i++) {
+    const runs = (await http('GET', '/api/v1/monitors/loans/runs')).runs ?? [];
+    const last = runs.reduce((a, r) => (a && a.startedAt >= r.startedAt ? a : r), null);
+    if (
+      last &&
+      last.startedAt >= posted &&
+      last.status !== 'running' &&
+      Date.now() - last.finishedAt >= 3 * tick
+    )
+      break;
+    await sleep(tick);
+  }
+  for (let round = 0; round < 2; round++) {
+    await sleep(3 * tick);
+    let ran = false;
+    for (let i = 0; i < 1200; i++) {
+      const runs = (await http('GET', '/api/v1/pipeline-runs?limit=5')).runs;
+      if (!runs.some((r) => r.status === 'running' || r.status === 'queued')) break;
+      ran = true;
+      await sleep(100);
+    }
+    if (!ran) return;
   }
 }
 

@@ -34,6 +34,7 @@ describe.each(DIALECTS)('the closed loop, end to end on a real server (%s)', (di
       perWeek: 1500,
       trainRows: 3000,
       weeks: 15,
+      tick: 200,
       out: (s: string) => lines.push(s),
     });
     const text = lines.join('\n');

@@ -1,71 +1,19 @@
 /**
- * `keel deploy rollout | rollouts | rollout-abort` through commander, with the definitions
- * src/cli/main.ts is to carry (below, verbatim), against a real server over HTTP.
+ * `keel deploy rollout | rollouts | rollout-abort` through the CLI's own commander program, against
+ * a real server over HTTP.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildProgram } from '../../src/cli/main.js';
 import { DIALECTS } from '../helpers/context.js';
 import { baselineOnnx, equalOnnx, type RolloutServer, rolloutServer } from './fixture.js';
 
-const lazyExport =
-  <A extends unknown[]>(load: () => Promise<Record<string, unknown>>, name: string) =>
-  async (...args: A) => {
-    const mod = await load();
-    await (mod[name] as (...a: A) => Promise<void>)(...args);
-  };
-const json = () => new Option('--json', 'machine-readable JSON output');
-
+/** The real CLI program (src/cli/main.ts), throwing instead of exiting. */
 function program(): Command {
-  const root = new Command('keel').option('--url <url>').exitOverride();
-  const deploy = root.command('deploy');
-  // ── the definitions for src/cli/main.ts ──
-  const rolloutCmd = (name: string) => lazyExport(() => import('../../src/cli/commands/rollout.js'), name);
-  deploy
-    .command('rollout <deployment> <model-ref>')
-    .description(
-      'roll a version out step by step with automatic canary analysis: promote (and move the alias) on pass, roll back and alert on fail',
-    )
-    .option('--steps <weights>', 'canary weights of the steps, e.g. 10,50,100 (default)')
-    .option(
-      '--hold <hold>',
-      'how long each step holds: 1000p canary predictions (default) or 1h of event time',
-    )
-    .option('--policy <file>', 'a rollout policy file (YAML or JSON); the flags override its fields')
-    .option('--min-predictions <n>', 'canary predictions each step needs at least (default 100)')
-    .option(
-      '--max-step-duration <duration>',
-      'fail a step still short of its hold after this much event time, e.g. 6h (default: wait)',
-    )
-    .option('--alias <alias>', 'alias moved to the candidate once promoted (default champion)')
-    .option('--no-alias', 'move no alias when promoting')
-    .option('--key <key>', 'idempotency key: starting again with it returns the same rollout')
-    .option('--wait', 'wait until the rollout ends; exit 1 unless it succeeded')
-    .addOption(json())
-    .action(rolloutCmd('start'));
-  deploy
-    .command('rollouts <deployment> [id]')
-    .description("a deployment's rollouts, or one rollout with its decisions and their evidence")
-    .addOption(
-      new Option('--status <status>', 'only rollouts in this state').choices([
-        'running',
-        'succeeded',
-        'rolled_back',
-        'aborted',
-      ]),
-    )
-    .addOption(json())
-    .action(rolloutCmd('list'));
-  deploy
-    .command('rollout-abort <deployment> <id>')
-    .description('abort a running rollout: the canary is removed and the primary keeps all traffic')
-    .option('--reason <text>', 'why, recorded with the abort')
-    .addOption(json())
-    .action(rolloutCmd('abort'));
-  // ── end ──
-  return root;
+  return buildProgram().exitOverride();
 }
 
 describe.each(DIALECTS.slice(0, 1))('keel deploy rollout (%s)', (dialect) => {
