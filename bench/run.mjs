@@ -21,7 +21,12 @@ const only = (
   'cli,ingest,search,upload,hashing,data,train,serving,monitoring,jobs,pipelines'
 ).split(',');
 // The `monitoring` key: every bench of the monitoring issue, in order (each returns a list of results).
-const MONITORING = [benchMonitoringProfile, benchMonitoringAccuracy, benchMonitoringWindow, benchMonitoringServing];
+const MONITORING = [
+  benchMonitoringProfile,
+  benchMonitoringAccuracy,
+  benchMonitoringWindow,
+  benchMonitoringServing,
+];
 const dialects = (process.env.KEEL_BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
 console.log(
   `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
