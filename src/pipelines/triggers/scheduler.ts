@@ -5,6 +5,7 @@
  * event finds the run already started. Cursors only move forward.
  */
 import type { Context } from '../../context.js';
+import { isKeelError } from '../../core/errors.js';
 import { startRun } from '../runs.js';
 import { listPipelines } from '../store.js';
 import type { Pipeline, Trigger } from '../types.js';
@@ -96,13 +97,20 @@ export class TriggerScheduler {
     else found = await datasetTriggers(this.ctx, t, after);
     const runs: number[] = [];
     for (const trigger of found.triggers) {
-      const { run, created } = await startRun(this.ctx, { pipeline: p.name, trigger }, `trigger:${t.kind}`);
-      if (created) {
-        runs.push(run.id);
-        this.ctx.logger.info(
-          { pipeline: p.name, run: run.id, trigger: trigger.key },
-          'pipeline run triggered',
-        );
+      try {
+        const { run, created } = await startRun(this.ctx, { pipeline: p.name, trigger }, `trigger:${t.kind}`);
+        if (created) {
+          runs.push(run.id);
+          this.ctx.logger.info(
+            { pipeline: p.name, run: run.id, trigger: trigger.key },
+            'pipeline run triggered',
+          );
+        }
+      } catch (e) {
+        // A run the pipeline refuses (e.g. a trigger value its params reject) will be refused every
+        // time: say so once and move past the event. Anything else (the database) is retried.
+        if (!isKeelError(e) || e.status >= 500) throw e;
+        this.ctx.logger.error({ err: e, pipeline: p.name, trigger: trigger.key }, 'pipeline trigger refused');
       }
     }
     if (found.cursor > after)
