@@ -59,7 +59,10 @@ pipelines:
           seed: 7
       register:
         uses: register
-        with: { model: credit, from: "\${steps.train.outputs.run_id}", description: "retrained on \${steps.snapshot.outputs.ref}" }
+        with:
+          model: credit
+          from: "\${steps.train.outputs.run_id}"
+          description: "retrained on \${steps.snapshot.outputs.ref}"
       gate:
         uses: gate
         with:
