@@ -240,8 +240,14 @@ async function attempt(
       });
       result = { outputs: {}, files: r.files, metrics: r.metrics };
     }
-    if (Object.keys(result.metrics).length)
-      await keel.runs.logBatch(trackedRunId, { metrics: metricsBatch(result.metrics, ctx.clock.now()) });
+    // A built-in may have logged its figures on the step's run itself (train does, per iteration):
+    // only what is not there yet is added, so the history holds each figure once.
+    const logged = builtin
+      ? new Set((await keel.runs.get(trackedRunId)).data.metrics.map((m) => m.key))
+      : new Set();
+    const fresh = Object.fromEntries(Object.entries(result.metrics).filter(([k]) => !logged.has(k)));
+    if (Object.keys(fresh).length)
+      await keel.runs.logBatch(trackedRunId, { metrics: metricsBatch(fresh, ctx.clock.now()) });
     await keel.runs.update(trackedRunId, { status: 'FINISHED', endTime: ctx.clock.now() });
     log.line('done');
     return { ...result, cacheKey: key, cached: false, logSha256: await log.store(ctx.blobs), trackedRunId };

@@ -68,6 +68,20 @@ describe.each(DIALECTS)('the closed loop, end to end on a real server (%s)', (di
       .where('version', '=', champion.version)
       .executeTakeFirstOrThrow();
     expect(version).toEqual({ approval_status: 'approved', approval_actor: 'pipeline:retrain' });
+    // The train step's tracked run holds its figures once each (the runner adds only what the step did not log).
+    const trainStep = await db
+      .selectFrom('pipeline_steps')
+      .select('tracked_run_id')
+      .where('run_id', '=', runs[0]!.id)
+      .where('step', '=', 'train')
+      .executeTakeFirstOrThrow();
+    const finals = await db
+      .selectFrom('metrics')
+      .select('key')
+      .where('run_id', '=', trainStep.tracked_run_id!)
+      .where('key', '=', 'train_accuracy')
+      .execute();
+    expect(finals).toHaveLength(1);
     const rollout = await db.selectFrom('rollouts').selectAll().executeTakeFirstOrThrow();
     expect(rollout.status).toBe('succeeded');
     // Every step of the loop is in the audit log, under the actor that took it.
