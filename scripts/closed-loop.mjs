@@ -295,6 +295,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * triggers and the rollout controller get a few ticks, and any pipeline run ends.
  */
 async function waitQuiet(http, tick, last) {
+  const posted = Date.now();
   // The week's last request is in the log's records (written in order, with the profiles after them).
   for (let i = 0; last && i < 600; i++) {
     const q = `from=${last.t}&to=${last.t + 1}&limit=${last.rows}`;
@@ -302,7 +303,6 @@ async function waitQuiet(http, tick, last) {
     if (page.predictions.length >= last.rows) break;
     await sleep(100);
   }
-  const posted = Date.now();
   await sleep(1000);
   // The monitor is caught up when it evaluated after the week was sent and has been idle since.
   for (let i = 0; i < 200; i++) {

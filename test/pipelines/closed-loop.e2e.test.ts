@@ -33,7 +33,7 @@ describe.each(DIALECTS)('the closed loop, end to end on a real server (%s)', (di
       dir: path.join(dir, 'workspace'),
       perWeek: 1500,
       trainRows: 3000,
-      weeks: 16,
+      weeks: 18,
       tick: 200,
       out: (s: string) => lines.push(s),
     });
